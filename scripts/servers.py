@@ -1,0 +1,124 @@
+"""Start the real action server and Rasa server on free loopback ports (tests, bench)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "faq.tar.gz"
+
+READY_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    log: Path
+    url: str
+    started_at: float = 0.0
+    ready_after_s: float | None = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start(name: str, args: list[str], env: dict[str, str], log: Path, url: str) -> Server:
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+    return Server(name, process, log, url, started_at=time.monotonic())
+
+
+def wait_ready(server: Server, path: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited early:\n{server.log_tail()}")
+        try:
+            if requests.get(server.url + path, timeout=2).ok:
+                server.ready_after_s = time.monotonic() - server.started_at
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{server.name} not ready after {READY_TIMEOUT_S}s:\n{server.log_tail()}")
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", **extra)
+    return env
+
+
+def start_bot(workdir: Path, api_token: str | None = None) -> tuple[Server, Server]:
+    """Action server + Rasa server (REST and socket.io), like `make run`.
+
+    With ``api_token`` the Rasa HTTP API is enabled behind that token (tests use
+    it to read trackers and parse text); `make run` leaves the API off.
+    """
+    assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does it)"
+    actions_port, rasa_port = free_port(), free_port()
+    db = workdir / "tracker.db"
+    env = server_env(
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        TRACKER_STORE_URL=f"sqlite:///{db}",
+    )
+    actions = start(
+        "action server",
+        ["rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        env,
+        workdir / "actions.log",
+        f"http://127.0.0.1:{actions_port}",
+    )
+    rasa = start(
+        "rasa server",
+        [
+            "rasa", "run",
+            "--model", str(MODEL),
+            "--endpoints", "endpoints.yml",
+            "--credentials", "credentials.yml",
+            "--interface", "127.0.0.1",
+            "--port", str(rasa_port),
+            *(["--enable-api", "--auth-token", api_token] if api_token else []),
+        ],
+        env,
+        workdir / "rasa.log",
+        f"http://127.0.0.1:{rasa_port}",
+    )  # fmt: skip
+    try:
+        wait_ready(actions, "/health")
+        wait_ready(rasa, "/webhooks/rest/")
+    except Exception:
+        rasa.stop()
+        actions.stop()
+        raise
+    return actions, rasa

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Talk to the bot in the terminal; the action server runs in the background.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+mkdir -p var
+
+"$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/actions-shell.log 2>&1 &
+actions_pid=$!
+trap 'kill "$actions_pid" 2>/dev/null || true' EXIT
+until curl -sf "http://localhost:${ACTIONS_PORT}/health" >/dev/null; do sleep 0.5; done
+
+"$BIN/python" -m rasa shell --model models/faq.tar.gz --endpoints endpoints.yml
