@@ -1,8 +1,9 @@
 """Custom actions of the FAQ bot, one module per concern.
 
-- ``catalog``: how an FAQ intent maps to its answer response in ``domain.yml``.
+- ``content``: reads the FAQ (questions and answers) from ``content/faq.yml``.
 - ``faq``: ``action_answer_faq`` answers the latest FAQ intent.
+- ``menu``: ``action_show_questions`` offers the nine questions as buttons.
 - ``fallback``: ``action_faq_fallback`` says what the bot can answer.
 
-All user-facing text lives in ``domain.yml``; the actions only name responses.
+User-facing text lives in ``content/faq.yml`` and ``domain.yml``, never in code.
 """

@@ -1,4 +1,4 @@
-"""The fallback: say what the bot cannot answer and offer the nine questions."""
+"""The fallback: say the bot cannot answer, and offer the nine questions."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalog import CANNOT_ANSWER_RESPONSE, MENU_RESPONSE
+from actions.content import FaqContent, faq_content
+from actions.menu import utter_questions
 
 
-def utter_fallback(dispatcher: CollectingDispatcher) -> None:
-    """Apologise, then show the menu of questions as buttons."""
-    dispatcher.utter_message(response=CANNOT_ANSWER_RESPONSE)
-    dispatcher.utter_message(response=MENU_RESPONSE)
+def utter_fallback(dispatcher: CollectingDispatcher, content: FaqContent) -> None:
+    dispatcher.utter_message(text=content.cannot_answer)
+    utter_questions(dispatcher, content)
 
 
 class ActionFaqFallback(Action):
@@ -28,5 +28,5 @@ class ActionFaqFallback(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        utter_fallback(dispatcher)
+        utter_fallback(dispatcher, faq_content())
         return []

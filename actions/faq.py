@@ -1,4 +1,4 @@
-"""``action_answer_faq``: answer the latest FAQ intent with its domain response."""
+"""``action_answer_faq``: answer the latest FAQ intent, word for word."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalog import answer_response_for, domain_has_response
+from actions.content import faq_content
 from actions.fallback import utter_fallback
 
 logger = logging.getLogger(__name__)
 
 
 class ActionAnswerFaq(Action):
-    """One action for every FAQ intent: it looks up ``utter_<intent>``."""
+    """One action for every FAQ intent: it looks the answer up in the content."""
 
     def name(self) -> str:
         return "action_answer_faq"
@@ -26,13 +26,14 @@ class ActionAnswerFaq(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
+        content = faq_content()
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        response = answer_response_for(intent)
-        if response is None or not domain_has_response(domain, response):
-            # A rule sent a non-FAQ intent here, or an FAQ intent lacks its answer
-            # (tests/test_domain.py prevents the latter). Never guess: fall back.
+        answer = content.answer_for(intent)
+        if answer is None:
+            # A rule sent a non-FAQ intent here, or an FAQ intent lacks its entry
+            # (tests/test_content.py prevents that). Never guess: fall back.
             logger.warning("No FAQ answer for intent %r; falling back.", intent)
-            utter_fallback(dispatcher)
+            utter_fallback(dispatcher, content)
             return []
-        dispatcher.utter_message(response=response)
+        dispatcher.utter_message(text=answer)
         return []

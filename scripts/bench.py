@@ -112,15 +112,20 @@ def main() -> None:
     out.write_text(json.dumps(results, indent=2) + "\n")
 
     seq, mem, ready = results["sequential"], results["memory"], results["ready_s"]
+    training = results.get("cold_training_s")
+
+    def memory(name: str) -> str:
+        return f"{mem[name]['rss_mb']} / {mem[name]['peak_rss_mb']} MB"
+
     rows = [
-        ("cold training", f"{results['cold_training_s']} s" if "cold_training_s" in results else "skipped"),
+        ("cold training", f"{training} s" if training else "skipped"),
         ("Rasa server: start to ready", f"{ready['rasa']} s"),
         ("action server: start to ready", f"{ready['actions']} s"),
         ("REST latency, sequential, p50", f"{seq['p50_ms']} ms"),
         ("REST latency, sequential, p95", f"{seq['p95_ms']} ms"),
-        ("Rasa server memory (RSS / peak)", f"{mem['rasa']['rss_mb']} / {mem['rasa']['peak_rss_mb']} MB"),
-        ("action server memory (RSS / peak)", f"{mem['actions']['rss_mb']} / {mem['actions']['peak_rss_mb']} MB"),
-    ]  # fmt: skip
+        ("Rasa server memory (RSS / peak)", memory("rasa")),
+        ("action server memory (RSS / peak)", memory("actions")),
+    ]
     width = max(len(name) for name, _ in rows)
     print(f"\n{'figure'.ljust(width)} | value")
     print(f"{'-' * width}-|------")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "faq.tar.gz"
@@ -101,8 +101,8 @@ def prediction(parsed: dict) -> tuple[str, float]:
     """
     name = (parsed.get("intent") or {}).get("name") or ""
     ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
-    confidence = ranking[0]["confidence"] if ranking else (parsed.get("intent") or {}).get(
-        "confidence", 0.0
+    confidence = (
+        ranking[0]["confidence"] if ranking else (parsed.get("intent") or {}).get("confidence", 0.0)
     )
     return name, float(confidence or 0.0)
 

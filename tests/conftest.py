@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests import helpers
 from scripts.servers import Server, start_bot
+from tests import helpers
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,9 @@ DOMAIN_FILE = ROOT / "domain.yml"
 NLU_FILE = ROOT / "data" / "nlu.yml"
 RULES_FILE = ROOT / "data" / "rules.yml"
 HOLDOUT_FILE = ROOT / "tests" / "nlu_holdout.yml"
+CONTENT_FILE = ROOT / "content" / "faq.yml"
 # The user's content lives outside the repo; CI lays shared/ beside the clone.
 SEED_FILE = Path(os.environ.get("FAQ_SEED_FILE", ROOT.parent / "shared" / "seed" / "faq.txt"))
-
-MENU_RESPONSE = "utter_question_menu"
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -33,25 +32,34 @@ def load_seed() -> list[tuple[str, str]]:
     return list(zip(blocks[0::2], blocks[1::2], strict=True))
 
 
-def response_texts(domain: dict[str, Any], name: str) -> list[str]:
-    return [variant["text"] for variant in domain["responses"][name]]
+def response_text(domain: dict[str, Any], name: str) -> str:
+    """The text of a domain response (each has exactly one variant)."""
+    (variant,) = domain["responses"][name]
+    return variant["text"]
 
 
-def menu_buttons(domain: dict[str, Any]) -> list[dict[str, str]]:
-    return domain["responses"][MENU_RESPONSE][0]["buttons"]
+def content() -> dict[str, Any]:
+    return load_yaml(CONTENT_FILE)
 
 
-def seed_by_intent(domain: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """Seed (question, answer) for each FAQ intent, matched by the menu buttons.
+def answers_by_intent() -> dict[str, str]:
+    return {entry["intent"]: entry["answer"] for entry in content()["faq"]}
 
-    The menu's button titles are the seed questions and its payloads the intents;
-    tests/test_domain.py checks that this mapping is complete and exact.
-    """
-    seed = dict(load_seed())
-    return {
-        button["payload"].lstrip("/"): (button["title"], seed[button["title"]])
-        for button in menu_buttons(domain)
-    }
+
+def question_buttons() -> list[dict[str, str]]:
+    return [{"title": e["question"], "payload": f"/{e['intent']}"} for e in content()["faq"]]
+
+
+def seed_by_intent() -> dict[str, tuple[str, str]]:
+    """Seed (question, answer) per FAQ intent: the content file lists the intents
+    in seed order (tests/test_content.py checks it matches the seed exactly)."""
+    intents = [entry["intent"] for entry in content()["faq"]]
+    return dict(zip(intents, load_seed(), strict=True))
+
+
+def fallback_texts() -> list[str]:
+    data = content()
+    return [data["cannot_answer"], data["menu_prompt"]]
 
 
 def nlu_examples(path: Path) -> dict[str, list[str]]:

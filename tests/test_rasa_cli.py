@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.helpers import MODEL, ROOT
 from scripts.servers import server_env
+from tests.helpers import MODEL, ROOT
 
 
 def rasa(*args: str) -> subprocess.CompletedProcess:
@@ -34,6 +34,7 @@ def test_conversation_tests_pass(tmp_path):
         "test", "core",
         "--model", str(MODEL),
         "--stories", "tests/test_stories.yml",
+        "--e2e",
         "--fail-on-prediction-errors",
         "--out", str(tmp_path),
     )  # fmt: skip

@@ -1,0 +1,121 @@
+"""One place per fact: every FAQ intent has exactly its seed answer, and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from actions.content import ContentError, FaqContent
+from tests import helpers
+
+
+def catalog_problems(domain: dict[str, Any], content: dict[str, Any]) -> list[str]:
+    """FAQ intents without an answer, and answers without an FAQ intent."""
+    intents = set(helpers.faq_intents(domain))
+    answered = {entry["intent"] for entry in content["faq"]}
+    problems = [f"intent {i} has no answer" for i in intents - answered]
+    problems += [f"answer for {i} has no intent" for i in answered - intents]
+    return sorted(problems)
+
+
+def test_every_faq_intent_has_an_answer_and_every_answer_an_intent(domain):
+    assert len(helpers.faq_intents(domain)) == 9
+    assert catalog_problems(domain, helpers.content()) == []
+
+
+def test_catalog_check_catches_a_missing_answer_and_an_orphan_answer(domain):
+    content = helpers.content()
+    content["faq"] = [e for e in content["faq"] if e["intent"] != "faq_kazakhs_in_korea"]
+    content["faq"].append({"intent": "faq_capital_of_korea", "question": "?", "answer": "Seoul."})
+    assert catalog_problems(domain, content) == [
+        "answer for faq_capital_of_korea has no intent",
+        "intent faq_kazakhs_in_korea has no answer",
+    ]
+
+
+def test_content_matches_the_seed_word_for_word_and_in_order(seed):
+    entries = helpers.content()["faq"]
+    assert [(e["question"], e["answer"]) for e in entries] == seed
+
+
+def test_content_file_loads_and_rejects_broken_entries():
+    content = FaqContent.load(helpers.CONTENT_FILE)
+    assert len(content.entries) == 9
+    broken = helpers.content()
+    broken["faq"].append(dict(broken["faq"][0]))
+    with pytest.raises(ContentError, match="only once"):
+        FaqContent.from_dict(broken)
+    broken["faq"][-1] = {"intent": "faq_x", "question": "Q?", "answer": "  "}
+    with pytest.raises(ContentError, match="answer"):
+        FaqContent.from_dict(broken)
+
+
+def test_each_answer_text_exists_once_in_the_repo(seed):
+    skip = {".venv", "models", "build", "var", "reports", "results", ".git", ".rasa"}
+    files = [
+        p
+        for p in helpers.ROOT.rglob("*")
+        if p.is_file() and not skip & set(p.relative_to(helpers.ROOT).parts)
+    ]
+    for _question, answer in seed:
+        places = [p for p in files if answer in p.read_text(encoding="utf-8", errors="ignore")]
+        assert places == [helpers.CONTENT_FILE], answer[:40]
+
+
+def test_every_faq_intent_has_a_rule_to_the_answer_action(domain):
+    rules = helpers.load_yaml(helpers.RULES_FILE)["rules"]
+    answered = {
+        rule["steps"][0]["intent"]
+        for rule in rules
+        if rule["steps"][-1].get("action") == "action_answer_faq"
+    }
+    assert answered == set(helpers.faq_intents(domain))
+
+
+@pytest.fixture(scope="module")
+def training() -> dict[str, list[str]]:
+    return helpers.nlu_examples(helpers.NLU_FILE)
+
+
+@pytest.fixture(scope="module")
+def holdout() -> dict[str, list[str]]:
+    return helpers.nlu_examples(helpers.HOLDOUT_FILE)
+
+
+def test_training_data_size(domain, training):
+    for intent in helpers.faq_intents(domain):
+        assert len(training[intent]) >= 30, intent
+    assert len(training["out_of_scope"]) >= 80
+
+
+def test_seed_questions_are_training_examples(seed, training):
+    for entry, (question, _answer) in zip(helpers.content()["faq"], seed, strict=True):
+        assert question in training[entry["intent"]]
+
+
+def test_no_example_is_repeated_or_under_two_intents(training):
+    seen: dict[str, str] = {}
+    for intent, examples in training.items():
+        for example in examples:
+            key = helpers.normalise(example)
+            assert key not in seen, f"{example!r} in {intent} and {seen[key]}"
+            seen[key] = intent
+
+
+def test_holdout_size_and_intents(domain, holdout):
+    assert set(holdout) == set(helpers.faq_intents(domain)) | {"out_of_scope"}
+    for intent in helpers.faq_intents(domain):
+        assert len(holdout[intent]) >= 10, intent
+    assert len(holdout["out_of_scope"]) >= 40
+
+
+def test_holdout_is_never_training_data(training, holdout):
+    trained = {helpers.normalise(e) for examples in training.values() for e in examples}
+    leaked = [
+        example
+        for examples in holdout.values()
+        for example in examples
+        if helpers.normalise(example) in trained
+    ]
+    assert leaked == []
