@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.content import FaqContent, faq_content
+from actions.base import ContentAction
+from actions.content import FaqContent
 from actions.menu import utter_questions
 
 
@@ -16,17 +15,13 @@ def utter_fallback(dispatcher: CollectingDispatcher, content: FaqContent) -> Non
     utter_questions(dispatcher, content)
 
 
-class ActionFaqFallback(Action):
+class ActionFaqFallback(ContentAction):
     """Runs for ``out_of_scope``, ``nlu_fallback`` and anything no rule covers."""
 
     def name(self) -> str:
         return "action_faq_fallback"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> list[dict[str, Any]]:
-        utter_fallback(dispatcher, faq_content())
-        return []
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+    ) -> None:
+        utter_fallback(dispatcher, content)

@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.content import faq_content
+from actions.base import ContentAction
+from actions.content import FaqContent
 from actions.fallback import utter_fallback
 
 logger = logging.getLogger(__name__)
 
 
-class ActionAnswerFaq(Action):
+class ActionAnswerFaq(ContentAction):
     """One action for every FAQ intent: it looks the answer up in the content."""
 
     def name(self) -> str:
         return "action_answer_faq"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> list[dict[str, Any]]:
-        content = faq_content()
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+    ) -> None:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         answer = content.answer_for(intent)
         if answer is None:
@@ -34,6 +30,5 @@ class ActionAnswerFaq(Action):
             # (tests/test_content.py prevents that). Never guess: fall back.
             logger.warning("No FAQ answer for intent %r; falling back.", intent)
             utter_fallback(dispatcher, content)
-            return []
+            return
         dispatcher.utter_message(text=answer)
-        return []

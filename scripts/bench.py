@@ -60,13 +60,16 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def sequential_latency_ms(rasa: Server, messages: int) -> dict[str, float]:
+def sequential_latency_ms(rasa: Server, messages: int, turns: int) -> dict[str, float]:
+    """One message at a time; a new conversation (sender) every ``turns`` messages."""
     url = rasa.url + "/webhooks/rest/webhook"
     session = requests.Session()
-    sender = f"bench-{uuid.uuid4().hex}"
-    session.post(url, json={"sender": sender, "message": "hi"}, timeout=60).raise_for_status()
+    warm_up = {"sender": "bench-warm-up", "message": "hi"}
+    session.post(url, json=warm_up, timeout=60).raise_for_status()
     timings = []
     for i in range(messages):
+        if i % turns == 0:
+            sender = f"bench-{uuid.uuid4().hex}"
         body = {"sender": sender, "message": QUESTIONS[i % len(QUESTIONS)]}
         start = time.perf_counter()
         reply = session.post(url, json=body, timeout=60)
@@ -75,6 +78,7 @@ def sequential_latency_ms(rasa: Server, messages: int) -> dict[str, float]:
         assert reply.json(), "no reply"
     return {
         "messages": messages,
+        "turns_per_conversation": turns,
         "p50_ms": round(statistics.median(timings), 1),
         "p95_ms": round(percentile(timings, 95), 1),
         "mean_ms": round(statistics.fmean(timings), 1),
@@ -84,6 +88,7 @@ def sequential_latency_ms(rasa: Server, messages: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--turns", type=int, default=10, help="messages per conversation")
     parser.add_argument("--skip-train", action="store_true", help="skip cold training")
     args = parser.parse_args()
 
@@ -101,7 +106,7 @@ def main() -> None:
                 "actions": round(actions.ready_after_s, 1),
             }
             print(f"Sending {args.messages} messages one at a time...", flush=True)
-            results["sequential"] = sequential_latency_ms(rasa, args.messages)
+            results["sequential"] = sequential_latency_ms(rasa, args.messages, args.turns)
             results["memory"] = {"rasa": memory_mb(rasa), "actions": memory_mb(actions)}
         finally:
             rasa.stop()

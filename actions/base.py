@@ -1,0 +1,30 @@
+"""What every action of this bot shares: the FAQ content, read once per call."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.content import FaqContent, faq_content
+
+
+class ContentAction(Action):
+    """An action that replies from ``content/faq.yml`` and sets no events."""
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        self.respond(dispatcher, tracker, faq_content())
+        return []
+
+    @abstractmethod
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+    ) -> None:
+        """Send this action's messages."""
