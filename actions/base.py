@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,8 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.content import FaqContent, faq_content
 
 
-class ContentAction(Action):
-    """An action that replies from ``content/faq.yml`` and sets no events."""
+class ContentAction(Action, metaclass=ABCMeta):
+    """An action that replies from ``content/faq.yml`` and sets no events.
+
+    Abstract (ABCMeta), so the action server does not register it as an action.
+    """
 
     async def run(
         self,
