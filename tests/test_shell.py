@@ -1,0 +1,35 @@
+"""`make shell` in a pseudo-terminal: a developer asks a seed question."""
+
+from __future__ import annotations
+
+import pexpect
+
+from scripts.servers import free_port, server_env
+from tests import helpers
+
+
+def test_make_shell_answers_a_seed_question(tmp_path, seed):
+    port = free_port()
+    env = server_env(
+        ACTIONS_PORT=str(port),
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{port}/webhook",
+        TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'shell.db'}",
+        TERM="dumb",
+    )
+    env.pop("MAKEFLAGS", None)
+    shell = pexpect.spawn(
+        "make", ["--no-print-directory", "shell"],
+        cwd=helpers.ROOT, env=env, encoding="utf-8", timeout=180, dimensions=(50, 500),
+    )  # fmt: skip
+    shell.logfile_read = (tmp_path / "shell.log").open("w")
+    try:
+        question, answer = seed[5]
+        shell.expect("Your input ->")
+        shell.sendline(question)
+        shell.expect_exact(answer, timeout=60)
+        shell.expect("Your input ->")
+        shell.sendline("/stop")
+        shell.expect(pexpect.EOF, timeout=60)
+    finally:
+        shell.close(force=True)
+    assert shell.exitstatus == 0, (tmp_path / "shell.log").read_text()
