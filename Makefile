@@ -9,22 +9,28 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-from-lock
 SPACY  := build/spacy_en
 MODEL  := models/faq.tar.gz
+WEBCHAT := build/webchat/index.js
+NODE_STAMP := node_modules/.installed-from-lock
 
 # Local overrides (copy .env.example to .env); the environment wins over both.
 -include .env
 RASA_PORT           ?= 5005
 ACTIONS_PORT        ?= 5055
+WEB_PORT            ?= 8080
 ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
 TRACKER_STORE_URL   ?= sqlite:///var/tracker.db
-export RASA_PORT ACTIONS_PORT ACTION_ENDPOINT_URL TRACKER_STORE_URL
+RASA_PUBLIC_URL     ?= http://localhost:$(RASA_PORT)
+WEB_CHAT_ORIGINS    ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
+export RASA_PORT ACTIONS_PORT WEB_PORT ACTION_ENDPOINT_URL TRACKER_STORE_URL
+export RASA_PUBLIC_URL WEB_CHAT_ORIGINS
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install spacy train run shell test eval bench lint format lock clean
+.PHONY: help install spacy webchat train run shell test eval bench lint format lock clean
 
 help:
-	@echo "make run    set up, train if needed, start the bot (REST + socket.io on :$(RASA_PORT))"
+	@echo "make run    set up, train if needed, start the bot (web chat on :$(WEB_PORT), REST + socket.io on :$(RASA_PORT))"
 	@echo "make test   set up, train if needed, run the whole test suite"
 	@echo "make shell  talk to the bot in the terminal"
 	@echo "make train  train the model (only when data, domain or config changed)"
@@ -47,6 +53,17 @@ $(SPACY)/meta.json: scripts/build_spacy.py $(STAMP)
 
 spacy: $(SPACY)/meta.json
 
+$(WEBCHAT): scripts/fetch_webchat.sh
+	@echo "==> Fetching the rasa-webchat 1.0.1 bundle (npm pack, sha256 checked)"
+	scripts/fetch_webchat.sh
+
+webchat: $(WEBCHAT)
+
+# playwright-core for the browser test (it drives Debian's /usr/bin/chromium).
+$(NODE_STAMP): package-lock.json
+	npm ci --silent --no-audit --no-fund
+	@touch $@
+
 # Retrains only when data, domain or config changed (make compares timestamps;
 # Rasa's own fingerprint cache then retrains only the parts that changed).
 $(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.yml)
@@ -56,19 +73,20 @@ $(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.ym
 
 train: $(MODEL)
 
-run: $(MODEL)
+run: $(MODEL) $(WEBCHAT)
 	@scripts/run.sh
 
 shell: $(MODEL)
 	@scripts/shell.sh
 
-test: $(MODEL)
+test: $(MODEL) $(WEBCHAT) $(NODE_STAMP)
+	@test -x /usr/bin/chromium || { echo "The browser test needs Debian's chromium: apt-get install chromium" >&2; exit 1; }
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 eval: $(MODEL)
 	$(BIN)/python -m scripts.evaluate
 
-bench: $(MODEL)
+bench: $(MODEL) $(WEBCHAT)
 	$(BIN)/python -m scripts.bench
 
 lint: $(STAMP)
@@ -84,4 +102,4 @@ lock:
 	scripts/lock.sh
 
 clean:
-	rm -rf models build reports .rasa results
+	rm -rf models build reports .rasa results node_modules

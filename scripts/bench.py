@@ -99,7 +99,8 @@ def main() -> None:
             print("Cold training (empty cache)...", flush=True)
             results["cold_training_s"] = round(cold_training_seconds(workdir), 1)
         print("Starting the servers...", flush=True)
-        actions, rasa = start_bot(workdir)
+        bot = start_bot(workdir)
+        actions, rasa = bot.actions, bot.rasa
         try:
             results["ready_s"] = {
                 "rasa": round(rasa.ready_after_s, 1),
@@ -109,8 +110,7 @@ def main() -> None:
             results["sequential"] = sequential_latency_ms(rasa, args.messages, args.turns)
             results["memory"] = {"rasa": memory_mb(rasa), "actions": memory_mb(actions)}
         finally:
-            rasa.stop()
-            actions.stop()
+            bot.stop()
 
     out = ROOT / "reports" / "bench.json"
     out.parent.mkdir(exist_ok=True)

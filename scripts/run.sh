@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server in the foreground; Ctrl-C stops both.
+# Start the action server, the Rasa server and the web chat page in the foreground;
+# Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p var
 
-echo "==> Starting the action server on :${ACTIONS_PORT} and Rasa on :${RASA_PORT} (Ctrl-C stops both)"
+echo "==> Starting the action server on :${ACTIONS_PORT}, Rasa on :${RASA_PORT} and the web chat on :${WEB_PORT} (Ctrl-C stops all)"
 "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 actions_pid=$!
 "$BIN/python" -m rasa run --model models/faq.tar.gz --endpoints endpoints.yml \
   --credentials credentials.yml --port "$RASA_PORT" &
 rasa_pid=$!
+"$BIN/python" -m scripts.web &
+web_pid=$!
 
 stop() {
   trap - INT TERM
-  kill -TERM "$actions_pid" "$rasa_pid" "$waiter_pid" 2>/dev/null || true
-  wait "$actions_pid" "$rasa_pid" "$waiter_pid" 2>/dev/null || true
+  kill -TERM "$actions_pid" "$rasa_pid" "$web_pid" "$waiter_pid" 2>/dev/null || true
+  wait "$actions_pid" "$rasa_pid" "$web_pid" "$waiter_pid" 2>/dev/null || true
   echo "==> Stopped."
 }
 waiter_pid=
@@ -24,16 +27,17 @@ trap 'stop; exit 0' INT TERM
 (
   start=$SECONDS
   until curl -sf "http://localhost:${RASA_PORT}/webhooks/rest/" >/dev/null &&
-    curl -sf "http://localhost:${ACTIONS_PORT}/health" >/dev/null; do
+    curl -sf "http://localhost:${ACTIONS_PORT}/health" >/dev/null &&
+    curl -sf "http://localhost:${WEB_PORT}/health" >/dev/null; do
     sleep 1
   done
-  echo "==> Ready after $((SECONDS - start)) s: POST http://localhost:${RASA_PORT}/webhooks/rest/webhook"
+  echo "==> Ready after $((SECONDS - start)) s: chat at http://localhost:${WEB_PORT}/ or POST http://localhost:${RASA_PORT}/webhooks/rest/webhook"
 ) &
 waiter_pid=$!
 
-# Whichever server exits first (a crash, or Ctrl-C), stop the other one too.
+# Whichever server exits first (a crash, or Ctrl-C), stop the others too.
 set +e
-wait -n "$actions_pid" "$rasa_pid"
+wait -n "$actions_pid" "$rasa_pid" "$web_pid"
 status=$?
 stop
 exit "$status"

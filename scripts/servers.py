@@ -79,18 +79,37 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_bot(workdir: Path, api_token: str | None = None) -> tuple[Server, Server]:
-    """Action server + Rasa server (REST and socket.io), like `make run`.
+@dataclass
+class Bot:
+    """The three processes of `make run`."""
 
-    With ``api_token`` the Rasa HTTP API is enabled behind that token (tests use
-    it to read trackers and parse text); `make run` leaves the API off.
+    actions: Server
+    rasa: Server
+    web: Server
+
+    def stop(self) -> None:
+        for server in (self.web, self.rasa, self.actions):
+            server.stop()
+
+
+def start_bot(workdir: Path, api_token: str | None = None) -> Bot:
+    """Action server, Rasa server (REST and socket.io) and web chat page, like `make run`.
+
+    Everything listens on free loopback ports. With ``api_token`` the Rasa HTTP
+    API is enabled behind that token (tests use it to read trackers and parse
+    text); `make run` leaves the API off.
     """
     assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does it)"
-    actions_port, rasa_port = free_port(), free_port()
-    db = workdir / "tracker.db"
+    actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    web_url = f"http://127.0.0.1:{web_port}"
     env = server_env(
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
-        TRACKER_STORE_URL=f"sqlite:///{db}",
+        TRACKER_STORE_URL=f"sqlite:///{workdir / 'tracker.db'}",
+        WEB_CHAT_ORIGINS=web_url,
+        RASA_PUBLIC_URL=rasa_url,
+        WEB_HOST="127.0.0.1",
+        WEB_PORT=str(web_port),
     )
     actions = start(
         "action server",
@@ -112,13 +131,15 @@ def start_bot(workdir: Path, api_token: str | None = None) -> tuple[Server, Serv
         ],
         env,
         workdir / "rasa.log",
-        f"http://127.0.0.1:{rasa_port}",
+        rasa_url,
     )  # fmt: skip
+    web = start("web server", ["scripts.web"], env, workdir / "web.log", web_url)
+    bot = Bot(actions, rasa, web)
     try:
         wait_ready(actions, "/health")
+        wait_ready(web, "/health")
         wait_ready(rasa, "/webhooks/rest/")
     except Exception:
-        rasa.stop()
-        actions.stop()
+        bot.stop()
         raise
-    return actions, rasa
+    return bot

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from scripts.servers import Server, start_bot
+from scripts.servers import start_bot
 from tests import helpers
 
 
@@ -27,12 +27,14 @@ def seed() -> list[tuple[str, str]]:
 class Bot:
     """The running bot, spoken to over HTTP on loopback."""
 
-    def __init__(self, actions: Server, rasa: Server, token: str, db: str) -> None:
-        self.actions = actions
-        self.rasa = rasa
+    def __init__(self, processes, token: str, db: str) -> None:
+        self.processes = processes
+        self.actions = processes.actions
+        self.rasa = processes.rasa
+        self.web = processes.web
         self.token = token
         self.db = db
-        self.webhook = rasa.url + "/webhooks/rest/webhook"
+        self.webhook = self.rasa.url + "/webhooks/rest/webhook"
 
     def post_raw(self, body: bytes | str, **kwargs: Any) -> requests.Response:
         headers = {"Content-Type": "application/json"}
@@ -71,7 +73,6 @@ class Bot:
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
     workdir = tmp_path_factory.mktemp("bot")
     token = secrets.token_hex(16)
-    actions, rasa = start_bot(workdir, token)
-    yield Bot(actions, rasa, token, str(workdir / "tracker.db"))
-    rasa.stop()
-    actions.stop()
+    processes = start_bot(workdir, token)
+    yield Bot(processes, token, str(workdir / "tracker.db"))
+    processes.stop()
