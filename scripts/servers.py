@@ -92,12 +92,15 @@ class Bot:
             server.stop()
 
 
-def start_bot(workdir: Path, api_token: str | None = None) -> Bot:
+def start_bot(
+    workdir: Path, api_token: str | None = None, extra_env: dict[str, str] | None = None
+) -> Bot:
     """Action server, Rasa server (REST and socket.io) and web chat page, like `make run`.
 
     Everything listens on free loopback ports. With ``api_token`` the Rasa HTTP
     API is enabled behind that token (tests use it to read trackers and parse
-    text); `make run` leaves the API off.
+    text); `make run` leaves the API off. ``extra_env`` configures channels
+    (e.g. Telegram and Slack pointed at fake API servers).
     """
     assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does it)"
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
@@ -110,6 +113,7 @@ def start_bot(workdir: Path, api_token: str | None = None) -> Bot:
         RASA_PUBLIC_URL=rasa_url,
         WEB_HOST="127.0.0.1",
         WEB_PORT=str(web_port),
+        **(extra_env or {}),
     )
     actions = start(
         "action server",
