@@ -14,9 +14,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fake_api import JsonApiHandler
 
 BOT_USER_ID = "U0FAQBOT"
 BOT_ID = "B0FAQBOT"
@@ -88,14 +90,14 @@ class FakeSlack(ThreadingHTTPServer):
         return self.posts(channel)
 
 
-class FakeSlackHandler(BaseHTTPRequestHandler):
+class FakeSlackHandler(JsonApiHandler):
     server: FakeSlack
 
     def do_POST(self) -> None:  # noqa: N802
         if not self.path.startswith("/api/"):
             return self.reply(404, {"ok": False, "error": "not_found"})
         method = self.path[len("/api/") :].split("?")[0]
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.read_body()
         content_type = self.headers.get("Content-Type", "")
         try:
             params = self.parse(body, content_type)
@@ -154,17 +156,6 @@ class FakeSlackHandler(BaseHTTPRequestHandler):
                 raise ValueError("not an object")
             return parsed
         return {key: values[0] for key, values in parse_qs(body.decode()).items()}
-
-    def reply(self, status: int, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 def valid_blocks(blocks: Any) -> bool:

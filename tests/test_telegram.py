@@ -6,7 +6,7 @@ import json
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
@@ -14,6 +14,7 @@ import requests
 
 from scripts.servers import free_port, start_bot
 from tests import helpers
+from tests.fake_api import JsonApiHandler
 
 TOKEN = "123456789:TEST-token-for-the-fake-bot-api"
 BOT_NAME = "faq_test_bot"
@@ -32,7 +33,7 @@ class FakeBotApi(ThreadingHTTPServer):
             return [params for name, params in self.calls if name == method]
 
 
-class FakeBotApiHandler(BaseHTTPRequestHandler):
+class FakeBotApiHandler(JsonApiHandler):
     server: FakeBotApi
 
     def do_POST(self) -> None:  # noqa: N802
@@ -40,7 +41,7 @@ class FakeBotApiHandler(BaseHTTPRequestHandler):
         if not self.path.startswith(prefix):
             return self.reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         method = self.path[len(prefix) :]
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.read_body()
         params = self.parse(body)
         with self.server.lock:
             self.server.calls.append((method, params))
@@ -77,17 +78,6 @@ class FakeBotApiHandler(BaseHTTPRequestHandler):
                 for part in message.iter_parts()
             }
         return {key: values[0] for key, values in parse_qs(body.decode()).items()}
-
-    def reply(self, status: int, payload: dict) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 @pytest.fixture(scope="module")
