@@ -34,7 +34,7 @@ help:
 	@echo "make test   set up, train if needed, run the whole test suite"
 	@echo "make shell  talk to the bot in the terminal"
 	@echo "make train  train the model (only when data, domain or config changed)"
-	@echo "make eval   held-out NLU evaluation: FAQ accuracy, out-of-scope rejection, errors"
+	@echo "make eval   NLU evaluation: held-out set and 5-fold CV, per-intent P/R/F1, threshold sweep"
 	@echo "make bench  measure time to ready, REST latency and server memory"
 	@echo "make lint   ruff lint and format check"
 
@@ -84,7 +84,7 @@ test: $(MODEL) $(WEBCHAT) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 eval: $(MODEL)
-	$(BIN)/python -m scripts.evaluate
+	$(BIN)/python -m scripts.eval_report $(EVAL_ARGS)
 
 bench: $(MODEL) $(WEBCHAT)
 	$(BIN)/python -m scripts.bench

@@ -1,0 +1,43 @@
+"""The evaluation harness's arithmetic (`make eval`), on hand-made predictions."""
+
+from __future__ import annotations
+
+from scripts.eval_report import Prediction, scores, shipped_thresholds, sweep_table
+
+
+def p(expected: str, top: str, confidence: float, margin: float = 0.5) -> Prediction:
+    return Prediction("q", expected, top if confidence >= 0.6 else "nlu_fallback", top,
+                      confidence, margin)  # fmt: skip
+
+
+PREDICTIONS = [
+    p("faq_a", "faq_a", 0.9),  # right at any threshold up to 0.9
+    p("faq_a", "faq_a", 0.5),  # right only below 0.55
+    p("faq_b", "faq_a", 0.7),  # a wrong answer up to 0.7
+    p("out_of_scope", "faq_b", 0.65),  # out of scope answered up to 0.65
+    p("out_of_scope", "out_of_scope", 0.99),
+    p("greet", "greet", 0.9),  # chit-chat counts in neither rate's denominator but all
+]
+
+
+def test_threshold_changes_the_outcome():
+    assert PREDICTIONS[1].at(0.45, 0.1) == "faq_a"
+    assert PREDICTIONS[1].at(0.55, 0.1) == "nlu_fallback"
+    assert p("faq_a", "faq_a", 0.9, margin=0.05).at(0.3, 0.1) == "nlu_fallback"
+
+
+def test_scores_at_two_thresholds():
+    low = scores([(x.expected, x.at(0.3, 0.1)) for x in PREDICTIONS])
+    assert (low.faq_accuracy, low.oos_rejection) == (2 / 3, 1 / 2)
+    assert low.wrong_answer_rate == 2 / 6
+    high = scores([(x.expected, x.at(0.75, 0.1)) for x in PREDICTIONS])
+    assert (high.faq_accuracy, high.oos_rejection, high.wrong_answer_rate) == (1 / 3, 1.0, 0.0)
+
+
+def test_sweep_covers_030_to_095_and_marks_the_shipped_threshold():
+    threshold, ambiguity = shipped_thresholds()
+    rows = sweep_table(PREDICTIONS, ambiguity, threshold)[2:]
+    assert [row.split(" |")[0].lstrip("| ")[:4] for row in rows] == [
+        f"{0.30 + 0.05 * i:.2f}" for i in range(14)
+    ]
+    assert sum("(shipped)" in row for row in rows) == 1
