@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import unicodedata
 from typing import Any
 
 from rasa.core.channels.rest import RestInput
@@ -24,7 +23,10 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = int(os.environ.get("FAQ_MAX_MESSAGE_CHARS", "1000"))
 MAX_SENDER_CHARS = 128
-KEEP_CONTROLS = {"\n", "\t"}
+# Unicode's control characters (category Cc) except tab and newline, and lone
+# surrogates (Cs), which the tracker store cannot encode. One C-speed regex pass,
+# so even a huge message is cleaned quickly.
+UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # What Rasa accepts as an intent payload (buttons send "/faq_..."): an intent
 # name, optionally followed by a JSON object of entities.
 INTENT_PAYLOAD = re.compile(r"/[\w-]+(@[0-9.]+)?(?P<entities>\{.*\})?", re.DOTALL)
@@ -40,14 +42,7 @@ def clean_text(text: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     Only the first ``max_chars`` characters reach NLU, so a huge message costs
     no more than a long one.
     """
-    kept = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category == "Cs" or (category == "Cc" and ch not in KEEP_CONTROLS):
-            kept.append(" ")
-        else:
-            kept.append(ch)
-    return "".join(kept).strip()[:max_chars]
+    return UNWANTED.sub(" ", text).strip()[:max_chars]
 
 
 def check_intent_payload(text: str) -> None:
