@@ -16,41 +16,27 @@ import asyncio
 import logging
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.evaluate import (
     DEFAULT_HOLDOUT,
-    DEFAULT_MODEL,
     MIN_FAQ_ACCURACY,
     MIN_OOS_REJECTION,
-    OUT_OF_SCOPE,
     REJECTED,
     ROOT,
+    Prediction,
+    errors,
     load_examples,
+    score,
+    scores,
 )
+from scripts.servers import MODEL as DEFAULT_MODEL
 
 REPORTS = ROOT / "reports"
 CONFIG = ROOT / "config.yml"
 NLU = ROOT / "data" / "nlu.yml"
 SWEEP = [round(0.30 + 0.05 * i, 2) for i in range(14)]  # 0.30 .. 0.95
 REJECT = "(not answered)"
-
-
-@dataclass(frozen=True)
-class Prediction:
-    text: str
-    expected: str
-    predicted: str  # after the FallbackClassifier
-    top: str  # the classifier's first choice
-    confidence: float
-    margin: float  # first minus second confidence
-
-    def at(self, threshold: float, ambiguity: float) -> str:
-        """What the bot would predict with another fallback threshold."""
-        if self.confidence < threshold or self.margin < ambiguity:
-            return "nlu_fallback"
-        return self.top
 
 
 def shipped_thresholds() -> tuple[float, float]:
@@ -73,46 +59,15 @@ def load_agent(model: Path):  # noqa: ANN201
 
 
 async def predict(agent, examples: list[tuple[str, str]]) -> list[Prediction]:  # noqa: ANN001
-    out = []
-    for text, expected in examples:
-        parsed = await agent.parse_message(text)
-        ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
-        first = ranking[0] if ranking else {"name": "", "confidence": 0.0}
-        second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
-        out.append(
-            Prediction(
-                text=text,
-                expected=expected,
-                predicted=(parsed.get("intent") or {}).get("name") or "",
-                top=first["name"],
-                confidence=float(first["confidence"]),
-                margin=float(first["confidence"]) - float(second),
-            )
-        )
-    return out
+    return [
+        Prediction.from_parse(text, expected, await agent.parse_message(text))
+        for text, expected in examples
+    ]
 
 
 def label(intent: str) -> str:
     """Both ways of not answering count as the out-of-scope outcome."""
     return REJECT if intent in REJECTED else intent
-
-
-@dataclass
-class Scores:
-    faq_accuracy: float
-    oos_rejection: float
-    wrong_answer_rate: float  # share of all questions answered with a wrong FAQ answer
-
-
-def scores(pairs: list[tuple[str, str]]) -> Scores:
-    faq = [(e, p) for e, p in pairs if e.startswith("faq_")]
-    oos = [(e, p) for e, p in pairs if e == OUT_OF_SCOPE]
-    wrong = sum(1 for e, p in pairs if p.startswith("faq_") and p != e)
-    return Scores(
-        faq_accuracy=sum(e == p for e, p in faq) / max(len(faq), 1),
-        oos_rejection=sum(p in REJECTED for _, p in oos) / max(len(oos), 1),
-        wrong_answer_rate=wrong / max(len(pairs), 1),
-    )
 
 
 def per_intent_table(predictions: list[Prediction]) -> list[str]:
@@ -149,23 +104,12 @@ def sweep_table(predictions: list[Prediction], ambiguity: float, shipped: float)
 
 
 def summary(predictions: list[Prediction]) -> list[str]:
-    s = scores([(p.expected, p.predicted) for p in predictions])
+    s = score(predictions)
     return [
         f"- FAQ accuracy: **{s.faq_accuracy:.3f}** (target ≥ {MIN_FAQ_ACCURACY})",
         f"- Out-of-scope rejection: **{s.oos_rejection:.3f}** (target ≥ {MIN_OOS_REJECTION})",
         f"- Wrong-answer rate: {s.wrong_answer_rate:.3f}",
     ]
-
-
-def errors(predictions: list[Prediction]) -> list[str]:
-    rows = []
-    for p in sorted(predictions, key=lambda p: p.expected):
-        ok = p.predicted in REJECTED if p.expected == OUT_OF_SCOPE else p.predicted == p.expected
-        if not ok:
-            rows.append(
-                f"- `{p.expected}`: {p.text!r} → `{p.predicted}` (top `{p.top}` {p.confidence:.2f})"
-            )
-    return rows or ["- none"]
 
 
 def confusion_png(predictions: list[Prediction], path: Path) -> None:
@@ -266,8 +210,7 @@ def main() -> None:
     print("\n" + report)
     print("Written to reports/eval.md and reports/confusion_holdout.png")
 
-    held = scores([(p.expected, p.predicted) for p in holdout])
-    if held.faq_accuracy < MIN_FAQ_ACCURACY or held.oos_rejection < MIN_OOS_REJECTION:
+    if not score(holdout).meets_targets():
         sys.exit(1)
 
 

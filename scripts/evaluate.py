@@ -5,20 +5,19 @@ counts as correct only when it is classified as its own intent with a confidence
 that passes the FallbackClassifier; an out-of-scope question counts as rejected
 when it ends in ``out_of_scope`` or ``nlu_fallback`` (the fallback reply).
 
-The test suite scores the running server with ``evaluate``; ``make eval``
-(scripts/eval_report.py) adds per-intent figures, a threshold sweep and k-fold
-cross-validation.
+The scoring lives here once: the test suite scores the running server with it,
+and ``make eval`` (scripts/eval_report.py) adds per-intent figures, a threshold
+sweep and k-fold cross-validation.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = ROOT / "models" / "faq.tar.gz"
+from scripts.servers import ROOT
+
 DEFAULT_HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -37,73 +36,82 @@ def load_examples(path: Path) -> list[tuple[str, str]]:
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
-@dataclass
-class Report:
-    faq_total: int = 0
-    faq_correct: int = 0
-    faq_wrong_answer: int = 0
-    oos_total: int = 0
-    oos_rejected: int = 0
-    errors: dict[str, list[tuple[str, str, float]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+@dataclass(frozen=True)
+class Prediction:
+    """One classified example: what the bot predicted and what it was choosing from."""
+
+    text: str
+    expected: str
+    predicted: str  # after the FallbackClassifier
+    top: str  # the classifier's first choice
+    confidence: float  # of ``top``: for nlu_fallback, how far below the threshold
+    margin: float  # first minus second confidence
+
+    @classmethod
+    def from_parse(cls, text: str, expected: str, parsed: dict[str, Any]) -> Prediction:
+        """From Rasa's parse result (``/model/parse`` or ``Agent.parse_message``)."""
+        ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
+        first = ranking[0] if ranking else {"name": "", "confidence": 0.0}
+        second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+        return cls(
+            text=text,
+            expected=expected,
+            predicted=(parsed.get("intent") or {}).get("name") or "",
+            top=first["name"],
+            confidence=float(first["confidence"]),
+            margin=float(first["confidence"]) - float(second),
+        )
+
+    def at(self, threshold: float, ambiguity: float) -> str:
+        """What the bot would predict with another fallback threshold."""
+        if self.confidence < threshold or self.margin < ambiguity:
+            return "nlu_fallback"
+        return self.top
 
     @property
-    def faq_accuracy(self) -> float:
-        return self.faq_correct / self.faq_total if self.faq_total else 0.0
-
-    @property
-    def oos_rejection(self) -> float:
-        return self.oos_rejected / self.oos_total if self.oos_total else 0.0
-
-    def format(self) -> str:
-        lines = [
-            f"FAQ accuracy:          {self.faq_accuracy:.3f} "
-            f"({self.faq_correct}/{self.faq_total}; target >= {MIN_FAQ_ACCURACY})",
-            f"Out-of-scope rejection: {self.oos_rejection:.3f} "
-            f"({self.oos_rejected}/{self.oos_total}; target >= {MIN_OOS_REJECTION})",
-            f"Wrong FAQ answers to FAQ questions: {self.faq_wrong_answer}",
-        ]
-        for intent in sorted(self.errors):
-            lines.append(f"\n{intent}: {len(self.errors[intent])} error(s)")
-            for text, predicted, confidence in self.errors[intent]:
-                lines.append(f"  {text!r} -> {predicted} ({confidence:.2f})")
-        return "\n".join(lines)
+    def correct(self) -> bool:
+        """Out of scope must be rejected; anything else must be its own intent."""
+        if self.expected == OUT_OF_SCOPE:
+            return self.predicted in REJECTED
+        return self.predicted == self.expected
 
 
-Parser = Callable[[str], Awaitable[tuple[str, float]]]
+@dataclass(frozen=True)
+class Scores:
+    faq_total: int
+    faq_accuracy: float
+    oos_total: int
+    oos_rejection: float
+    wrong_answer_rate: float  # share of all questions answered with a wrong FAQ answer
+
+    def meets_targets(self) -> bool:
+        return self.faq_accuracy >= MIN_FAQ_ACCURACY and self.oos_rejection >= MIN_OOS_REJECTION
 
 
-async def evaluate(parse: Parser, examples: list[tuple[str, str]]) -> Report:
-    """Classify every example with ``parse`` and score the results."""
-    report = Report()
-    for text, expected in examples:
-        predicted, confidence = await parse(text)
-        if expected == OUT_OF_SCOPE:
-            report.oos_total += 1
-            ok = predicted in REJECTED
-            report.oos_rejected += ok
-        elif not expected.startswith("faq_"):
-            continue  # chit-chat: neither an FAQ nor out of scope
-        else:
-            report.faq_total += 1
-            ok = predicted == expected
-            report.faq_correct += ok
-            report.faq_wrong_answer += predicted.startswith("faq_") and not ok
-        if not ok:
-            report.errors[expected].append((text, predicted, confidence))
-    return report
-
-
-def prediction(parsed: dict) -> tuple[str, float]:
-    """The predicted intent and the classifier's confidence in its top intent.
-
-    For ``nlu_fallback`` the confidence shown is that of the intent the
-    classifier preferred, which says how far below the threshold it was.
-    """
-    name = (parsed.get("intent") or {}).get("name") or ""
-    ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
-    confidence = (
-        ranking[0]["confidence"] if ranking else (parsed.get("intent") or {}).get("confidence", 0.0)
+def scores(pairs: list[tuple[str, str]]) -> Scores:
+    """Score (expected, predicted) pairs; chit-chat counts only in the wrong-answer rate."""
+    faq = [(e, p) for e, p in pairs if e.startswith("faq_")]
+    oos = [(e, p) for e, p in pairs if e == OUT_OF_SCOPE]
+    wrong = sum(1 for e, p in pairs if p.startswith("faq_") and p != e)
+    return Scores(
+        faq_total=len(faq),
+        faq_accuracy=sum(e == p for e, p in faq) / max(len(faq), 1),
+        oos_total=len(oos),
+        oos_rejection=sum(p in REJECTED for _, p in oos) / max(len(oos), 1),
+        wrong_answer_rate=wrong / max(len(pairs), 1),
     )
-    return name, float(confidence or 0.0)
+
+
+def score(predictions: list[Prediction]) -> Scores:
+    """Scores of the predictions as the bot made them (at the shipped threshold)."""
+    return scores([(p.expected, p.predicted) for p in predictions])
+
+
+def errors(predictions: list[Prediction]) -> list[str]:
+    """One markdown line per wrong prediction, grouped by expected intent."""
+    rows = [
+        f"- `{p.expected}`: {p.text!r} → `{p.predicted}` (top `{p.top}` {p.confidence:.2f})"
+        for p in sorted(predictions, key=lambda p: p.expected)
+        if not p.correct
+    ]
+    return rows or ["- none"]

@@ -9,13 +9,17 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "faq.tar.gz"
+# One definition of each path; re-exported here for the tests.
+from actions.content import DEFAULT_CONTENT_FILE as CONTENT_FILE
+from scripts.evaluate import DEFAULT_HOLDOUT
+from scripts.servers import MODEL as MODEL
+from scripts.servers import ROOT
+
+HOLDOUT_FILE = DEFAULT_HOLDOUT
+
 DOMAIN_FILE = ROOT / "domain.yml"
 NLU_FILE = ROOT / "data" / "nlu.yml"
 RULES_FILE = ROOT / "data" / "rules.yml"
-HOLDOUT_FILE = ROOT / "tests" / "nlu_holdout.yml"
-CONTENT_FILE = ROOT / "content" / "faq.yml"
 # The user's content lives outside the repo; CI lays shared/ beside the clone.
 SEED_FILE = Path(os.environ.get("FAQ_SEED_FILE", ROOT.parent / "shared" / "seed" / "faq.txt"))
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scripts.eval_report import Prediction, scores, shipped_thresholds, sweep_table
+from scripts.eval_report import shipped_thresholds, sweep_table
+from scripts.evaluate import Prediction, scores
 
 
 def p(expected: str, top: str, confidence: float, margin: float = 0.5) -> Prediction:

@@ -5,19 +5,22 @@ from __future__ import annotations
 from scripts.evaluate import (
     MIN_FAQ_ACCURACY,
     MIN_OOS_REJECTION,
-    evaluate,
+    Prediction,
+    errors,
     load_examples,
-    prediction,
+    score,
 )
 from tests import helpers
 
 
-async def test_held_out_accuracy_and_out_of_scope_rejection(bot):
-    async def parse(text: str) -> tuple[str, float]:
-        return prediction(bot.parse(text))
-
-    report = await evaluate(parse, load_examples(helpers.HOLDOUT_FILE))
-    print(report.format())
-    assert report.faq_total >= 90 and report.oos_total >= 40
-    assert report.faq_accuracy >= MIN_FAQ_ACCURACY, report.format()
-    assert report.oos_rejection >= MIN_OOS_REJECTION, report.format()
+def test_held_out_accuracy_and_out_of_scope_rejection(bot):
+    predictions = [
+        Prediction.from_parse(text, expected, bot.parse(text))
+        for text, expected in load_examples(helpers.HOLDOUT_FILE)
+    ]
+    result = score(predictions)
+    report = "\n".join([str(result), *errors(predictions)])
+    print(report)
+    assert result.faq_total >= 90 and result.oos_total >= 40
+    assert result.faq_accuracy >= MIN_FAQ_ACCURACY, report
+    assert result.oos_rejection >= MIN_OOS_REJECTION, report
