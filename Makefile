@@ -27,7 +27,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install spacy webchat train run shell test eval bench lint format lock clean
+.PHONY: help install spacy webchat train run shell test eval review bench lint format lock clean
 
 help:
 	@echo "make run    set up, train if needed, start the bot (web chat on :$(WEB_PORT), REST + socket.io on :$(RASA_PORT))"
@@ -35,6 +35,7 @@ help:
 	@echo "make shell  talk to the bot in the terminal"
 	@echo "make train  train the model (only when data, domain or config changed)"
 	@echo "make eval   NLU evaluation: held-out set and 5-fold CV, per-intent P/R/F1, threshold sweep"
+	@echo "make review the questions the bot could not answer, grouped, newest first"
 	@echo "make bench  measure time to ready, REST latency and server memory"
 	@echo "make lint   ruff lint and format check"
 
@@ -85,6 +86,10 @@ test: $(MODEL) $(WEBCHAT) $(NODE_STAMP)
 
 eval: $(MODEL)
 	$(BIN)/python -m scripts.eval_report $(EVAL_ARGS)
+
+# Reads the unanswered-question log (UNANSWERED_DB_URL, else the tracker store).
+review: $(STAMP)
+	$(BIN)/python -m scripts.review $(REVIEW_ARGS)
 
 bench: $(MODEL) $(WEBCHAT)
 	$(BIN)/python -m scripts.bench

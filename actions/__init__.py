@@ -1,10 +1,15 @@
 """Custom actions of the FAQ bot, one module per concern.
 
-- ``content``: reads the FAQ (questions and answers) from ``content/faq.yml``.
+- ``content``: reads the FAQ (questions, answers, related questions) from
+  ``content/faq.yml``.
+- ``settings``: the action server's settings, from the environment.
+- ``suggest``: which questions to offer when NLU is unsure ("did you mean").
+- ``unanswered``: the log of questions the bot could not answer (`make review`).
 - ``base``: ``ContentAction``, the shared shape of the actions below.
-- ``faq``: ``action_answer_faq`` answers the latest FAQ intent.
+- ``faq``: ``action_answer_faq`` answers the latest FAQ intent, with follow-ups.
 - ``menu``: ``action_show_questions`` offers the nine questions as buttons.
-- ``fallback``: ``action_faq_fallback`` says what the bot can answer.
+- ``fallback``: ``action_faq_fallback``: "did you mean", or what the bot can answer.
+- ``none_of_these``: ``action_none_of_these`` apologises and logs the question.
 
 User-facing text lives in ``content/faq.yml`` and ``domain.yml``, never in code.
 """

@@ -18,7 +18,20 @@ import yaml
 logger = logging.getLogger(__name__)
 
 FAQ_INTENT_PREFIX = "faq_"
+MAX_RELATED = 2
+# The button payload of "None of these" (did you mean): an intent of its own.
+NONE_OF_THESE_INTENT = "none_of_these"
 DEFAULT_CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "faq.yml"
+
+
+# The texts around the questions, each required in the content file.
+TEXT_FIELDS = (
+    "menu_prompt",
+    "cannot_answer",
+    "did_you_mean_prompt",
+    "none_of_these_button",
+    "none_of_these_reply",
+)
 
 
 class ContentError(ValueError):
@@ -30,6 +43,11 @@ class FaqEntry:
     intent: str
     question: str
     answer: str
+    related: tuple[str, ...] = ()
+
+    def button(self) -> dict[str, str]:
+        """A button that asks this question: its payload triggers the intent directly."""
+        return {"title": self.question, "payload": f"/{self.intent}"}
 
 
 @dataclass(frozen=True)
@@ -37,17 +55,37 @@ class FaqContent:
     entries: tuple[FaqEntry, ...]
     menu_prompt: str
     cannot_answer: str
+    did_you_mean_prompt: str
+    none_of_these_button: str
+    none_of_these_reply: str
+
+    def entry(self, intent: str | None) -> FaqEntry | None:
+        """The entry of ``intent``, or None when it is not an FAQ intent we know."""
+        for entry in self.entries:
+            if entry.intent == intent:
+                return entry
+        return None
 
     def answer_for(self, intent: str | None) -> str | None:
         """The answer to ``intent``, or None when it is not an FAQ intent we know."""
-        for entry in self.entries:
-            if entry.intent == intent:
-                return entry.answer
-        return None
+        entry = self.entry(intent)
+        return entry.answer if entry else None
 
     def question_buttons(self) -> list[dict[str, str]]:
-        """One button per question; its payload triggers the intent directly."""
-        return [{"title": e.question, "payload": f"/{e.intent}"} for e in self.entries]
+        """One button per question, in content order."""
+        return [e.button() for e in self.entries]
+
+    def follow_up_buttons(self, intent: str) -> list[dict[str, str]]:
+        """Buttons for the questions related to ``intent`` (at most MAX_RELATED)."""
+        entry = self.entry(intent)
+        related = entry.related if entry else ()
+        return [e.button() for r in related if (e := self.entry(r))]
+
+    def candidate_buttons(self, intents: list[str]) -> list[dict[str, str]]:
+        """Buttons for the candidate questions of "did you mean", then "None of these"."""
+        buttons = [e.button() for i in intents if (e := self.entry(i))]
+        none = {"title": self.none_of_these_button, "payload": f"/{NONE_OF_THESE_INTENT}"}
+        return [*buttons, none]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaqContent:
@@ -61,11 +99,15 @@ class FaqContent:
             intent = text(item.get("intent"), f"faq[{i}].intent")
             if not intent.startswith(FAQ_INTENT_PREFIX):
                 raise ContentError(f"faq[{i}].intent must start with {FAQ_INTENT_PREFIX!r}")
+            related = item.get("related") or []
+            if not isinstance(related, list) or len(related) > MAX_RELATED:
+                raise ContentError(f"faq[{i}].related must list at most {MAX_RELATED} intents")
             entries.append(
                 FaqEntry(
                     intent=intent,
                     question=text(item.get("question"), f"faq[{i}].question"),
                     answer=text(item.get("answer"), f"faq[{i}].answer"),
+                    related=tuple(text(r, f"faq[{i}].related") for r in related),
                 )
             )
         if not entries:
@@ -73,10 +115,15 @@ class FaqContent:
         intents = [e.intent for e in entries]
         if len(set(intents)) != len(intents):
             raise ContentError("each FAQ intent may appear only once")
+        for entry in entries:
+            unknown = [r for r in entry.related if r not in intents or r == entry.intent]
+            if unknown or len(set(entry.related)) != len(entry.related):
+                raise ContentError(
+                    f"{entry.intent}.related must name other FAQ intents, once each: {unknown}"
+                )
         return cls(
             entries=tuple(entries),
-            menu_prompt=text(data.get("menu_prompt"), "menu_prompt"),
-            cannot_answer=text(data.get("cannot_answer"), "cannot_answer"),
+            **{field: text(data.get(field), field) for field in TEXT_FIELDS},
         )
 
     @classmethod

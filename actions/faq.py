@@ -7,28 +7,40 @@ import logging
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ContentAction
+from actions import settings
+from actions.base import ContentAction, unanswered
 from actions.content import FaqContent
 from actions.fallback import utter_fallback
+from actions.unanswered import LOW_CONFIDENCE, Unanswered
 
 logger = logging.getLogger(__name__)
 
 
 class ActionAnswerFaq(ContentAction):
-    """One action for every FAQ intent: it looks the answer up in the content."""
+    """One action for every FAQ intent: it looks the answer up in the content.
+
+    The answer goes out verbatim, with the related questions as follow-up
+    buttons (unless FAQ_FOLLOW_UPS is off). An answer given with a confidence
+    below FAQ_LOG_ANSWERS_BELOW is also logged for review.
+    """
 
     def name(self) -> str:
         return "action_answer_faq"
 
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
-    ) -> None:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        answer = content.answer_for(intent)
+    ) -> Unanswered | None:
+        intent = tracker.latest_message.get("intent") or {}
+        answer = content.answer_for(intent.get("name"))
         if answer is None:
             # A rule sent a non-FAQ intent here, or an FAQ intent lacks its entry
             # (tests/test_content.py prevents that). Never guess: fall back.
-            logger.warning("No FAQ answer for intent %r; falling back.", intent)
+            logger.warning("No FAQ answer for intent %r; falling back.", intent.get("name"))
             utter_fallback(dispatcher, content)
-            return
-        dispatcher.utter_message(text=answer)
+            return None
+        config = settings.SETTINGS
+        follow_ups = content.follow_up_buttons(intent["name"]) if config.follow_ups else []
+        dispatcher.utter_message(text=answer, buttons=follow_ups)
+        if float(intent.get("confidence") or 0.0) < config.log_answers_below:
+            return unanswered(LOW_CONFIDENCE, tracker)
+        return None

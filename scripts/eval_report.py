@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from actions.settings import SETTINGS
+from actions.suggest import candidates
 from scripts.evaluate import (
     DEFAULT_HOLDOUT,
     MIN_FAQ_ACCURACY,
@@ -37,6 +39,7 @@ CONFIG = ROOT / "config.yml"
 NLU = ROOT / "data" / "nlu.yml"
 SWEEP = [round(0.30 + 0.05 * i, 2) for i in range(14)]  # 0.30 .. 0.95
 REJECT = "(not answered)"
+BANDS = [round(0.20 + 0.05 * i, 2) for i in range(8)]  # 0.20 .. 0.55
 
 
 def shipped_thresholds() -> tuple[float, float]:
@@ -103,6 +106,39 @@ def sweep_table(predictions: list[Prediction], ambiguity: float, shipped: float)
     return rows
 
 
+def did_you_mean_table(predictions: list[Prediction], shipped_band: float) -> list[str]:
+    """What each lower band of "did you mean" would offer for the unanswered questions.
+
+    Only questions that end in nlu_fallback get candidates. For FAQ questions it
+    counts how often the right question is among them (one click from its
+    answer); for out-of-scope ones, how often candidates are offered at all
+    (harmless, "None of these" is there, but noise).
+    """
+    faq = [p for p in predictions if p.expected.startswith("faq_")]
+    unsure_faq = [p for p in faq if p.predicted == "nlu_fallback"]
+    oos = [p for p in predictions if p.expected == "out_of_scope"]
+    rows = [
+        f"Unanswered FAQ questions: {len(unsure_faq)} of {len(faq)}.",
+        "",
+        "| lower band | right question offered | FAQ reached (answer or one click) "
+        "| out-of-scope offered candidates |",
+        "| --- | --- | --- | --- |",
+    ]
+    for band in BANDS:
+        offered = sum(p.expected in candidates(list(p.ranking), band) for p in unsure_faq)
+        answered = sum(p.predicted == p.expected for p in faq)
+        noisy = sum(
+            bool(candidates(list(p.ranking), band)) for p in oos if p.predicted == "nlu_fallback"
+        )
+        mark = " (shipped)" if abs(band - shipped_band) < 1e-9 else ""
+        rows.append(
+            f"| {band:.2f}{mark} | {offered}/{len(unsure_faq)} "
+            f"| {(answered + offered) / max(len(faq), 1):.3f} "
+            f"| {noisy}/{len(oos)} ({noisy / max(len(oos), 1):.3f}) |"
+        )
+    return rows
+
+
 def summary(predictions: list[Prediction]) -> list[str]:
     s = score(predictions)
     return [
@@ -162,6 +198,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5, help="0 skips cross-validation")
     args = parser.parse_args()
     threshold, ambiguity = shipped_thresholds()
+    band = SETTINGS.suggest_min_confidence
 
     print("Evaluating the held-out set...", flush=True)
     holdout = asyncio.run(predict(load_agent(args.model), load_examples(DEFAULT_HOLDOUT)))
@@ -184,6 +221,10 @@ def main() -> None:
         "",
         *sweep_table(holdout, ambiguity, threshold),
         "",
+        f'### "Did you mean" lower band (shipped {band})',
+        "",
+        *did_you_mean_table(holdout, band),
+        "",
         "### Errors",
         "",
         *errors(holdout),
@@ -204,6 +245,10 @@ def main() -> None:
             "### Threshold sweep",
             "",
             *sweep_table(cv, ambiguity, threshold),
+            "",
+            f'### "Did you mean" lower band (shipped {band})',
+            "",
+            *did_you_mean_table(cv, band),
         ]
     report = "\n".join(lines) + "\n"
     (REPORTS / "eval.md").write_text(report)

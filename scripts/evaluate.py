@@ -46,6 +46,7 @@ class Prediction:
     top: str  # the classifier's first choice
     confidence: float  # of ``top``: for nlu_fallback, how far below the threshold
     margin: float  # first minus second confidence
+    ranking: tuple[tuple[str, float], ...] = ()  # every intent, best first
 
     @classmethod
     def from_parse(cls, text: str, expected: str, parsed: dict[str, Any]) -> Prediction:
@@ -60,6 +61,7 @@ class Prediction:
             top=first["name"],
             confidence=float(first["confidence"]),
             margin=float(first["confidence"]) - float(second),
+            ranking=tuple((r["name"], float(r["confidence"])) for r in ranking),
         )
 
     def at(self, threshold: float, ambiguity: float) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from actions.content import DEFAULT_CONTENT_FILE as CONTENT_FILE
 from scripts.evaluate import DEFAULT_HOLDOUT
 from scripts.servers import MODEL as MODEL
 from scripts.servers import ROOT
+from scripts.similarity import normalise as normalise
 
 HOLDOUT_FILE = DEFAULT_HOLDOUT
 
@@ -50,6 +50,10 @@ def answers_by_intent() -> dict[str, str]:
     return {entry["intent"]: entry["answer"] for entry in content()["faq"]}
 
 
+def related_by_intent() -> dict[str, list[str]]:
+    return {entry["intent"]: entry.get("related", []) for entry in content()["faq"]}
+
+
 def question_buttons() -> list[dict[str, str]]:
     return [{"title": e["question"], "payload": f"/{e['intent']}"} for e in content()["faq"]]
 
@@ -76,12 +80,6 @@ def nlu_examples(path: Path) -> dict[str, list[str]]:
                 line.strip()[2:].strip() for line in lines if line.strip().startswith("- ")
             )
     return examples
-
-
-def normalise(text: str) -> str:
-    """Lower case, apostrophes dropped, punctuation as spaces, single spaces."""
-    text = text.lower().replace("’", "").replace("'", "")
-    return " ".join(re.sub(r"[^\w ]", " ", text).split())
 
 
 def faq_intents(domain: dict[str, Any]) -> list[str]:

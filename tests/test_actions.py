@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,19 +13,53 @@ import requests
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import settings, unanswered
 from actions.content import ContentStore
 from actions.fallback import ActionFaqFallback
 from actions.faq import ActionAnswerFaq
 from actions.menu import ActionShowQuestions
+from actions.none_of_these import ActionNoneOfThese
+from actions.settings import Settings
+from actions.suggest import candidates
+from actions.unanswered import UnansweredLog, utcnow
 from tests import helpers
 
 FAQ_INTENTS = helpers.faq_intents(helpers.load_yaml(helpers.DOMAIN_FILE))
 
 
-def tracker_for(intent: str, text: str = "some question") -> Tracker:
-    latest = {"intent": {"name": intent, "confidence": 0.99}, "entities": [], "text": text}
-    events = [{"event": "user", "text": text, "parse_data": latest}]
+def parse_data(intent: str | None, text: str, ranking: list[tuple[str, float]]) -> dict:
+    top = ranking[0][1] if ranking else 0.99
+    return {
+        "intent": {"name": intent, "confidence": 0.6 if intent == "nlu_fallback" else top},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        "entities": [],
+        "text": text,
+    }
+
+
+def tracker_for(
+    intent: str | None,
+    text: str = "some question",
+    ranking: list[tuple[str, float]] | None = None,
+    earlier: list[dict] | None = None,
+) -> Tracker:
+    """A tracker whose latest user message is ``text``, classified as ``intent``."""
+    latest = parse_data(intent, text, ranking if ranking is not None else [(intent, 0.99)])
+    user = {"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}
+    events = [*(earlier or []), user]
     return Tracker("tester", {}, latest, events, False, None, {}, "action_listen")
+
+
+@pytest.fixture(autouse=True)
+def log(tmp_path, monkeypatch) -> UnansweredLog:
+    """In-process actions log to a throw-away database."""
+    fresh = UnansweredLog(f"sqlite:///{tmp_path / 'log.db'}", retention_days=90)
+    monkeypatch.setattr(unanswered, "_log", fresh)
+    return fresh
+
+
+def configure(monkeypatch, **changes) -> None:
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, **changes))
 
 
 def texts(dispatcher: CollectingDispatcher) -> list[str]:
@@ -31,13 +67,60 @@ def texts(dispatcher: CollectingDispatcher) -> list[str]:
 
 
 @pytest.mark.parametrize("intent", FAQ_INTENTS)
-async def test_answer_action_sends_the_seed_answer(intent, domain, seed):
+async def test_answer_action_sends_the_seed_answer_with_follow_ups(intent, domain, log):
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerFaq().run(dispatcher, tracker_for(intent), domain)
     _question, answer = helpers.seed_by_intent()[intent]
     assert texts(dispatcher) == [answer]
-    assert dispatcher.messages[0]["buttons"] == []
+    related = helpers.related_by_intent()[intent]
+    questions = {i: q for i, (q, _a) in helpers.seed_by_intent().items()}
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": questions[r], "payload": f"/{r}"} for r in related
+    ]
+    assert 1 <= len(related) <= 2 and intent not in related
     assert events == []
+    assert log.entries() == []  # a confident answer is not logged
+
+
+def test_the_related_map_pairs_the_questions_the_issue_names():
+    related = helpers.related_by_intent()
+    for a, b in [
+        ("faq_why_koreans_in_kazakhstan", "faq_why_koreans_in_kyrgyzstan"),
+        ("faq_south_korea_friends", "faq_south_korea_allies"),
+        ("faq_south_korea_enemy", "faq_north_korea_enemy"),
+        ("faq_korean_spoken_in_kazakhstan", "faq_korean_similar_to_kazakh"),
+    ]:
+        assert b in related[a] and a in related[b]
+
+
+async def test_follow_ups_can_be_switched_off(domain, monkeypatch):
+    monkeypatch.setenv("FAQ_FOLLOW_UPS", "false")
+    configure(monkeypatch, follow_ups=Settings.from_env().follow_ups)
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFaq().run(dispatcher, tracker_for("faq_south_korea_enemy"), domain)
+    assert texts(dispatcher) == [helpers.answers_by_intent()["faq_south_korea_enemy"]]
+    assert dispatcher.messages[0]["buttons"] == []
+
+
+def test_settings_reject_a_misspelt_switch(monkeypatch):
+    monkeypatch.setenv("FAQ_FOLLOW_UPS", "nein")
+    with pytest.raises(ValueError, match="FAQ_FOLLOW_UPS"):
+        Settings.from_env()
+
+
+async def test_a_low_confidence_answer_is_answered_and_logged(domain, log):
+    dispatcher = CollectingDispatcher()
+    ranking = [("faq_south_korea_friends", 0.64), ("faq_south_korea_enemy", 0.35)]
+    tracker = tracker_for("faq_south_korea_friends", "friends and enemies of sk", ranking)
+    await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.answers_by_intent()["faq_south_korea_friends"]]
+    (entry,) = log.entries()
+    assert (entry.kind, entry.text, entry.channel) == (
+        "low_confidence",
+        "friends and enemies of sk",
+        "rest",
+    )
+    assert entry.top_intents == tuple(ranking)
 
 
 @pytest.mark.parametrize("intent", ["greet", "out_of_scope", "nlu_fallback", "faq_unknown", None])
@@ -47,14 +130,120 @@ async def test_answer_action_falls_back_without_an_answer(intent, domain):
     assert texts(dispatcher) == helpers.fallback_texts()
 
 
-async def test_fallback_action_apologises_and_offers_the_nine_questions(domain, seed):
+async def test_fallback_action_apologises_and_offers_the_nine_questions(domain, seed, log):
     dispatcher = CollectingDispatcher()
-    await ActionFaqFallback().run(dispatcher, tracker_for("out_of_scope"), domain)
+    ranking = [("out_of_scope", 0.9), ("faq_kazakhs_in_korea", 0.05)]
+    tracker = tracker_for("out_of_scope", "what is the weather", ranking)
+    await ActionFaqFallback().run(dispatcher, tracker, domain)
     apology, menu = dispatcher.messages
     assert apology["text"].startswith("Sorry, I can't answer that.")
     assert menu["text"] == helpers.content()["menu_prompt"]
     assert [b["title"] for b in menu["buttons"]] == [question for question, _ in seed]
     assert [b["payload"] for b in menu["buttons"]] == [f"/{i}" for i in helpers.seed_by_intent()]
+    (entry,) = log.entries()
+    assert (entry.kind, entry.text, entry.top_intents) == (
+        "fallback",
+        "what is the weather",
+        tuple(ranking),
+    )
+
+
+def candidate_buttons(intents: list[str]) -> list[dict[str, str]]:
+    questions = {i: q for i, (q, _a) in helpers.seed_by_intent().items()}
+    none = {"title": helpers.content()["none_of_these_button"], "payload": "/none_of_these"}
+    return [*({"title": questions[i], "payload": f"/{i}"} for i in intents), none]
+
+
+@pytest.mark.parametrize(
+    ("ranking", "offered"),
+    [
+        # Below the answer threshold: every FAQ intent over the band, at most three.
+        (
+            [("faq_south_korea_friends", 0.45), ("faq_south_korea_allies", 0.31),
+             ("faq_south_korea_enemy", 0.3), ("faq_north_korea_enemy", 0.3)],
+            ["faq_south_korea_friends", "faq_south_korea_allies", "faq_south_korea_enemy"],
+        ),
+        # One FAQ intent over the band: the runner-up too, so there is a choice.
+        (
+            [("faq_north_korea_enemy", 0.53), ("out_of_scope", 0.36),
+             ("faq_south_korea_enemy", 0.03)],
+            ["faq_north_korea_enemy", "faq_south_korea_enemy"],
+        ),
+        # Ambiguous: the top two are within the margin although the first passes 0.6.
+        (
+            [("faq_korean_spoken_in_kazakhstan", 0.62), ("faq_korean_similar_to_kazakh", 0.55)],
+            ["faq_korean_spoken_in_kazakhstan", "faq_korean_similar_to_kazakh"],
+        ),
+    ],
+)  # fmt: skip
+async def test_unsure_nlu_gets_did_you_mean_with_candidates(domain, log, ranking, offered):
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for("nlu_fallback", "an unsure question", ranking)
+    await ActionFaqFallback().run(dispatcher, tracker, domain)
+    (message,) = dispatcher.messages
+    assert message["text"] == helpers.content()["did_you_mean_prompt"]
+    assert message["buttons"] == candidate_buttons(offered)
+    (entry,) = log.entries()
+    assert (entry.kind, entry.text) == ("did_you_mean", "an unsure question")
+
+
+async def test_too_unsure_nlu_gets_the_plain_fallback(domain, log):
+    dispatcher = CollectingDispatcher()
+    ranking = [("out_of_scope", 0.5), ("faq_kazakhs_in_korea", 0.29), ("greet", 0.2)]
+    await ActionFaqFallback().run(dispatcher, tracker_for("nlu_fallback", "hm", ranking), domain)
+    assert texts(dispatcher) == helpers.fallback_texts()
+    assert [e.kind for e in log.entries()] == ["fallback"]
+
+
+def test_candidates_follow_the_configured_band():
+    ranking = [("greet", 0.5), ("faq_a", 0.35), ("faq_b", 0.2), ("faq_c", 0.1)]
+    assert candidates(ranking, 0.3) == ["faq_a", "faq_b"]
+    assert candidates(ranking, 0.4) == []
+    assert candidates([("faq_a", 0.5)], 0.3) == ["faq_a"]
+
+
+async def test_none_of_these_apologises_and_logs_the_question(domain, log):
+    ranking = [("faq_north_korea_enemy", 0.53), ("out_of_scope", 0.36)]
+    question = parse_data("nlu_fallback", "which state does the dprk regard as a foe", ranking)
+    earlier = [{"event": "user", "text": question["text"], "parse_data": question}]
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for("none_of_these", "/none_of_these", earlier=earlier)
+    await ActionNoneOfThese().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.content()["none_of_these_reply"]]
+    (entry,) = log.entries()
+    assert (entry.kind, entry.text, entry.channel) == (
+        "none_of_these",
+        "which state does the dprk regard as a foe",
+        "rest",
+    )
+    assert entry.top_intents == tuple(ranking)
+
+
+async def test_none_of_these_without_a_did_you_mean_only_apologises(domain, log):
+    dispatcher = CollectingDispatcher()
+    await ActionNoneOfThese().run(dispatcher, tracker_for("none_of_these", "neither"), domain)
+    assert texts(dispatcher) == [helpers.content()["none_of_these_reply"]]
+    assert log.entries() == []
+
+
+def test_the_log_keeps_only_text_channel_time_and_intents_and_forgets_old_rows(tmp_path):
+    log = UnansweredLog(f"sqlite:///{tmp_path / 'log.db'}", retention_days=30)
+    old = unanswered.Unanswered("fallback", "an old question", "telegram", (("faq_a", 0.2),))
+    log.record(old, now=utcnow() - timedelta(days=31))
+    assert [e.text for e in log.entries()] == ["an old question"]
+    log.record(dataclasses.replace(old, text="a new question"))
+    assert [e.text for e in log.entries()] == ["a new question"]
+    assert [c.name for c in unanswered.table.columns] == [
+        "id", "created_at", "kind", "channel", "text", "top_intents",
+    ]  # fmt: skip
+
+
+async def test_a_broken_log_never_loses_the_reply(domain, monkeypatch, tmp_path):
+    (tmp_path / "dir.db").mkdir()  # SQLite cannot open a directory
+    monkeypatch.setattr(unanswered, "_log", UnansweredLog(f"sqlite:///{tmp_path}/dir.db", 1))
+    dispatcher = CollectingDispatcher()
+    await ActionFaqFallback().run(dispatcher, tracker_for("out_of_scope"), domain)
+    assert texts(dispatcher) == helpers.fallback_texts()
 
 
 async def test_show_questions_offers_every_faq_intent_as_a_button(domain):
@@ -104,7 +293,12 @@ def action_request(action: str, intent: str, domain: dict) -> dict:
 
 def test_action_server_lists_the_actions(bot):
     listed = {a["name"] for a in requests.get(bot.actions.url + "/actions", timeout=10).json()}
-    assert {"action_answer_faq", "action_show_questions", "action_faq_fallback"} <= listed
+    assert {
+        "action_answer_faq",
+        "action_show_questions",
+        "action_faq_fallback",
+        "action_none_of_these",
+    } <= listed
 
 
 def test_action_server_webhook_answers_an_faq_intent(bot, domain, seed):

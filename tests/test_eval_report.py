@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scripts.eval_report import shipped_thresholds, sweep_table
+from scripts.eval_report import did_you_mean_table, shipped_thresholds, sweep_table
 from scripts.evaluate import Prediction, scores
 
 
@@ -42,3 +42,22 @@ def test_sweep_covers_030_to_095_and_marks_the_shipped_threshold():
         f"{0.30 + 0.05 * i:.2f}" for i in range(14)
     ]
     assert sum("(shipped)" in row for row in rows) == 1
+
+
+def test_did_you_mean_table_counts_offers_per_band():
+    def unsure(expected: str, ranking: list[tuple[str, float]]) -> Prediction:
+        top, confidence = ranking[0]
+        return Prediction("q", expected, "nlu_fallback", top, confidence, 0.0, tuple(ranking))
+
+    predictions = [
+        unsure("faq_a", [("faq_a", 0.5), ("faq_b", 0.3)]),  # offered from band 0.50 down
+        unsure("faq_b", [("faq_a", 0.35), ("faq_b", 0.3)]),  # the runner-up, up to 0.35
+        p("faq_a", "faq_a", 0.9),  # answered
+        unsure("out_of_scope", [("out_of_scope", 0.5), ("faq_a", 0.25)]),  # offered at <= 0.25
+    ]
+    table = did_you_mean_table(predictions, 0.3)
+    rows = {row.split(" |")[0].lstrip("| ")[:4]: row for row in table}
+    assert "| 2/2 | 1.000 | 1/1 (1.000) |" in rows["0.25"]
+    assert "| 2/2 | 1.000 | 0/1 (0.000) |" in rows["0.30"] and "(shipped)" in rows["0.30"]
+    assert "| 1/2 | 0.667 | 0/1 (0.000) |" in rows["0.40"]
+    assert "| 0/2 | 0.333 | 0/1 (0.000) |" in rows["0.55"]

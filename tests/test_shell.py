@@ -1,4 +1,5 @@
-"""`make shell` in a pseudo-terminal: a developer asks a seed question."""
+"""`make shell` in a pseudo-terminal: a developer asks a seed question, picks a
+follow-up question from the button menu, then types again."""
 
 from __future__ import annotations
 
@@ -23,10 +24,19 @@ def test_make_shell_answers_a_seed_question(tmp_path, seed):
     )  # fmt: skip
     shell.logfile_read = (tmp_path / "shell.log").open("w")
     try:
-        question, answer = seed[5]
+        question, answer = helpers.seed_by_intent()["faq_south_korea_enemy"]
         shell.expect("Your input ->")
         shell.sendline(question)
         shell.expect_exact(answer, timeout=60)
+        # The follow-up buttons become a menu; Enter picks the first one.
+        follow_up = helpers.related_by_intent()["faq_south_korea_enemy"][0]
+        shell.expect_exact("Type out your own message...")
+        shell.send("\r")
+        shell.expect_exact(helpers.answers_by_intent()[follow_up], timeout=60)
+        # Up from the first choice wraps to "Type out your own message...".
+        shell.expect_exact("Type out your own message...")
+        shell.send("\x1b[A")
+        shell.send("\r")
         shell.expect("Your input ->")
         shell.sendline("/stop")
         shell.expect(pexpect.EOF, timeout=60)

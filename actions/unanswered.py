@@ -1,0 +1,133 @@
+"""The unanswered-question log: what the bot could not (or barely) answer.
+
+Every fallback, "did you mean", "None of these" and low-confidence answer is
+stored with its text, time, channel and top intents, and nothing else: no
+sender id, no metadata. Rows older than the retention period are deleted on
+each write. `make review` (scripts/review.py) reads the log for the content owner.
+
+It lives in the tracker store's database by default (its own table), so a
+deployment has one database to back up; UNANSWERED_DB_URL can move it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from actions.settings import SETTINGS
+
+logger = logging.getLogger(__name__)
+
+# Kinds of entry, in the order `make review` lists them.
+FALLBACK = "fallback"
+DID_YOU_MEAN = "did_you_mean"
+NONE_OF_THESE = "none_of_these"
+LOW_CONFIDENCE = "low_confidence"
+KINDS = (FALLBACK, DID_YOU_MEAN, NONE_OF_THESE, LOW_CONFIDENCE)
+
+MAX_TEXT_CHARS = 1000
+TOP_INTENTS = 3
+
+metadata = sa.MetaData()
+table = sa.Table(
+    "unanswered_questions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),  # UTC
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("channel", sa.String(64)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("top_intents", sa.Text, nullable=False),  # JSON [[intent, confidence], ...]
+)
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """One logged question."""
+
+    kind: str
+    text: str
+    channel: str | None
+    top_intents: tuple[tuple[str, float], ...]
+    created_at: datetime | None = None  # set when stored
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class UnansweredLog:
+    """The log table in one database (created on first use)."""
+
+    def __init__(self, url: str, retention_days: float) -> None:
+        self.url = url
+        self.retention = timedelta(days=retention_days)
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                url = make_url(self.url)
+                if url.get_backend_name() == "sqlite" and url.database:
+                    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                self._engine = sa.create_engine(url, future=True)
+                metadata.create_all(self._engine)
+            return self._engine
+
+    def record(self, entry: Unanswered, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        top = [[name, round(conf, 4)] for name, conf in entry.top_intents[:TOP_INTENTS]]
+        with self.engine.begin() as connection:
+            connection.execute(
+                table.insert().values(
+                    created_at=now,
+                    kind=entry.kind,
+                    channel=(entry.channel or None) and entry.channel[:64],
+                    text=entry.text[:MAX_TEXT_CHARS],
+                    top_intents=json.dumps(top),
+                )
+            )
+            connection.execute(table.delete().where(table.c.created_at < now - self.retention))
+
+    async def record_async(self, entry: Unanswered) -> None:
+        """Record without blocking the action server; a failure never loses the reply."""
+        try:
+            await asyncio.to_thread(self.record, entry)
+        except Exception:  # logging must never break answering
+            logger.exception("Could not log an unanswered question")
+
+    def entries(self, since: datetime | None = None) -> list[Unanswered]:
+        """Logged questions, newest first."""
+        query = table.select().order_by(table.c.created_at.desc(), table.c.id.desc())
+        if since is not None:
+            query = query.where(table.c.created_at >= since)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [
+            Unanswered(
+                kind=row["kind"],
+                text=row["text"],
+                channel=row["channel"],
+                top_intents=tuple((name, conf) for name, conf in json.loads(row["top_intents"])),
+                created_at=row["created_at"],
+            )
+            for row in rows
+        ]
+
+
+_log = UnansweredLog(SETTINGS.unanswered_db_url, SETTINGS.unanswered_retention_days)
+
+
+def unanswered_log() -> UnansweredLog:
+    """The action server's log."""
+    return _log
