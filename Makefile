@@ -21,7 +21,14 @@ ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
 TRACKER_STORE_URL   ?= sqlite:///var/tracker.db
 RASA_PUBLIC_URL     ?= http://localhost:$(RASA_PORT)
 WEB_CHAT_ORIGINS    ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
+# The lock store (endpoints.yml): in_memory for one Rasa process, redis for several.
+LOCK_STORE_TYPE     ?= in_memory
+REDIS_HOST          ?= localhost
+REDIS_PORT          ?= 6379
+REDIS_DB            ?= 1
+REDIS_PASSWORD      ?=
 export RASA_PORT ACTIONS_PORT WEB_PORT ACTION_ENDPOINT_URL TRACKER_STORE_URL
+export LOCK_STORE_TYPE REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD
 export RASA_PUBLIC_URL WEB_CHAT_ORIGINS
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   ?= 2
@@ -82,6 +89,7 @@ shell: $(MODEL)
 
 test: $(MODEL) $(WEBCHAT) $(NODE_STAMP)
 	@test -x /usr/bin/chromium || { echo "The browser test needs Debian's chromium: apt-get install chromium" >&2; exit 1; }
+	@compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && command -v redis-server >/dev/null || { echo "The scale-out test needs PostgreSQL and Redis: apt-get install postgresql redis-server" >&2; exit 1; }
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 eval: $(MODEL)

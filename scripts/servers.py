@@ -73,8 +73,18 @@ def wait_ready(server: Server, path: str) -> None:
     raise RuntimeError(f"{server.name} not ready after {READY_TIMEOUT_S}s:\n{server.log_tail()}")
 
 
+# endpoints.yml reads these; an unset one would stop Rasa (the Makefile sets them too).
+LOCK_STORE_DEFAULTS = {
+    "LOCK_STORE_TYPE": "in_memory",
+    "REDIS_HOST": "localhost",
+    "REDIS_PORT": "6379",
+    "REDIS_DB": "1",
+    "REDIS_PASSWORD": "",
+}
+
+
 def server_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {**LOCK_STORE_DEFAULTS, **os.environ}
     env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", **extra)
     return env
 
@@ -86,10 +96,37 @@ class Bot:
     actions: Server
     rasa: Server
     web: Server
+    env: dict[str, str]
 
     def stop(self) -> None:
         for server in (self.web, self.rasa, self.actions):
             server.stop()
+
+
+def start_rasa(
+    workdir: Path,
+    env: dict[str, str],
+    api_token: str | None = None,
+    name: str = "rasa server",
+    port: int | None = None,
+) -> Server:
+    """A Rasa server on a loopback port (not yet ready: see ``wait_ready``)."""
+    port = port or free_port()
+    return start(
+        name,
+        [
+            "rasa", "run",
+            "--model", str(MODEL),
+            "--endpoints", "endpoints.yml",
+            "--credentials", "credentials.yml",
+            "--interface", "127.0.0.1",
+            "--port", str(port),
+            *(["--enable-api", "--auth-token", api_token] if api_token else []),
+        ],
+        env,
+        workdir / f"{name.replace(' ', '-')}.log",
+        f"http://127.0.0.1:{port}",
+    )  # fmt: skip
 
 
 def start_bot(
@@ -100,21 +137,22 @@ def start_bot(
     Everything listens on free loopback ports. With ``api_token`` the Rasa HTTP
     API is enabled behind that token (tests use it to read trackers and parse
     text); `make run` leaves the API off. ``extra_env`` configures channels
-    (e.g. Telegram and Slack pointed at fake API servers).
+    (e.g. Telegram and Slack pointed at fake API servers) and stores (e.g. a
+    PostgreSQL tracker store and a Redis lock store).
     """
     assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does it)"
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     web_url = f"http://127.0.0.1:{web_port}"
-    env = server_env(
-        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
-        TRACKER_STORE_URL=f"sqlite:///{workdir / 'tracker.db'}",
-        WEB_CHAT_ORIGINS=web_url,
-        RASA_PUBLIC_URL=rasa_url,
-        WEB_HOST="127.0.0.1",
-        WEB_PORT=str(web_port),
-        **(extra_env or {}),
-    )
+    settings = {
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+        "WEB_CHAT_ORIGINS": web_url,
+        "RASA_PUBLIC_URL": rasa_url,
+        "WEB_HOST": "127.0.0.1",
+        "WEB_PORT": str(web_port),
+    }
+    env = server_env(**{**settings, **(extra_env or {})})
     actions = start(
         "action server",
         ["rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
@@ -122,23 +160,9 @@ def start_bot(
         workdir / "actions.log",
         f"http://127.0.0.1:{actions_port}",
     )
-    rasa = start(
-        "rasa server",
-        [
-            "rasa", "run",
-            "--model", str(MODEL),
-            "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml",
-            "--interface", "127.0.0.1",
-            "--port", str(rasa_port),
-            *(["--enable-api", "--auth-token", api_token] if api_token else []),
-        ],
-        env,
-        workdir / "rasa.log",
-        rasa_url,
-    )  # fmt: skip
+    rasa = start_rasa(workdir, env, api_token, port=rasa_port)
     web = start("web server", ["scripts.web"], env, workdir / "web.log", web_url)
-    bot = Bot(actions, rasa, web)
+    bot = Bot(actions, rasa, web, env)
     try:
         wait_ready(actions, "/health")
         wait_ready(web, "/health")

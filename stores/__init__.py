@@ -1,0 +1,1 @@
+"""Rasa store extensions, referenced by module path from endpoints.yml."""
