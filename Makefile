@@ -21,8 +21,11 @@ ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
 TRACKER_STORE_URL   ?= sqlite:///var/tracker.db
 RASA_PUBLIC_URL     ?= http://localhost:$(RASA_PORT)
 WEB_CHAT_ORIGINS    ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
+# Largest request body in bytes; Sanic answers bigger ones with 413 (scripts/servers.py
+# has the same default for the tests).
+SANIC_REQUEST_MAX_SIZE ?= 65536
 export RASA_PORT ACTIONS_PORT WEB_PORT ACTION_ENDPOINT_URL TRACKER_STORE_URL
-export RASA_PUBLIC_URL WEB_CHAT_ORIGINS
+export RASA_PUBLIC_URL WEB_CHAT_ORIGINS SANIC_REQUEST_MAX_SIZE
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   ?= 2
 export PYTHONDONTWRITEBYTECODE := 1

@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "faq.tar.gz"
 
 READY_TIMEOUT_S = 240
+# Largest request body the Rasa server reads (Sanic's REQUEST_MAX_SIZE, which
+# Sanic takes from SANIC_REQUEST_MAX_SIZE); bigger bodies get a 413. The
+# Makefile has the same default for `make run`.
+DEFAULT_REQUEST_MAX_BYTES = 65536
 
 
 def free_port() -> int:
@@ -75,8 +79,14 @@ def wait_ready(server: Server, path: str) -> None:
 
 def server_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(DEFAULT_REQUEST_MAX_BYTES))
     env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", **extra)
     return env
+
+
+def request_max_bytes(env: dict[str, str] | None = None) -> int:
+    """The body size cap the servers started from here apply."""
+    return int((env or server_env())["SANIC_REQUEST_MAX_SIZE"])
 
 
 @dataclass
