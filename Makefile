@@ -13,7 +13,15 @@ WEBCHAT := build/webchat/index.js
 NODE_STAMP := node_modules/.installed-from-lock
 
 # Local overrides (copy .env.example to .env); the environment wins over both.
--include .env
+# (ENV_FILE=/dev/null ignores .env: tests/test_security.py runs `make run` so.)
+ENV_FILE ?= .env
+-include $(ENV_FILE)
+# ...and every variable .env sets reaches the servers (RASA_API_TOKEN, TELEGRAM_*, ...).
+# (A bare `export` would export every make variable, hence the check.)
+ENV_FILE_VARS := $(shell sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*=.*/\1/p' $(ENV_FILE) 2>/dev/null)
+ifneq ($(strip $(ENV_FILE_VARS)),)
+export $(ENV_FILE_VARS)
+endif
 RASA_PORT           ?= 5005
 ACTIONS_PORT        ?= 5055
 WEB_PORT            ?= 8080
