@@ -13,7 +13,15 @@ WEBCHAT := build/webchat/index.js
 NODE_STAMP := node_modules/.installed-from-lock
 
 # Local overrides (copy .env.example to .env); the environment wins over both.
--include .env
+# (ENV_FILE=/dev/null ignores .env: tests/test_security.py runs `make run` so.)
+ENV_FILE ?= .env
+-include $(ENV_FILE)
+# ...and every variable .env sets reaches the servers (RASA_API_TOKEN, TELEGRAM_*, ...).
+# (A bare `export` would export every make variable, hence the check.)
+ENV_FILE_VARS := $(shell sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*=.*/\1/p' $(ENV_FILE) 2>/dev/null)
+ifneq ($(strip $(ENV_FILE_VARS)),)
+export $(ENV_FILE_VARS)
+endif
 RASA_PORT           ?= 5005
 ACTIONS_PORT        ?= 5055
 WEB_PORT            ?= 8080
@@ -27,9 +35,12 @@ REDIS_HOST          ?= localhost
 REDIS_PORT          ?= 6379
 REDIS_DB            ?= 1
 REDIS_PASSWORD      ?=
+# Largest request body in bytes; Sanic answers bigger ones with 413 (scripts/servers.py
+# has the same default for the tests).
+SANIC_REQUEST_MAX_SIZE ?= 65536
 export RASA_PORT ACTIONS_PORT WEB_PORT ACTION_ENDPOINT_URL TRACKER_STORE_URL
 export LOCK_STORE_TYPE REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD
-export RASA_PUBLIC_URL WEB_CHAT_ORIGINS
+export RASA_PUBLIC_URL WEB_CHAT_ORIGINS SANIC_REQUEST_MAX_SIZE
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   ?= 2
 export PYTHONDONTWRITEBYTECODE := 1

@@ -4,6 +4,11 @@ Stock Rasa 3.6 answers an empty body or a JSON list with a 500 and accepts
 numbers, nulls and control characters as messages. This channel keeps the same
 URL (``/webhooks/rest/webhook``) and response format, but validates the body
 first and answers bad requests with a 400 that says what is wrong.
+
+A message longer than ``FAQ_MAX_MESSAGE_CHARS`` is not classified at all: it
+reaches Rasa as ``/nlu_fallback{"max_chars": "1,000"}`` with its length in the
+metadata, and a rule answers ``utter_message_too_long``, which states the limit.
+(Bodies over ``SANIC_REQUEST_MAX_SIZE`` bytes never get here: Sanic answers 413.)
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = int(os.environ.get("FAQ_MAX_MESSAGE_CHARS", "1000"))
+# What an over-long message becomes. ``nlu_fallback`` is Rasa's built-in intent
+# for "not classified", so it needs no NLU examples; the ``max_chars`` entity
+# selects the rule (data/rules.yml) and fills the slot the reply quotes.
+TOO_LONG_PAYLOAD = "/nlu_fallback" + json.dumps({"max_chars": f"{MAX_MESSAGE_CHARS:,}"})
 MAX_SENDER_CHARS = 128
 # Unicode's control characters (category Cc) except tab and newline, and lone
 # surrogates (Cs), which the tracker store cannot encode. One C-speed regex pass,
@@ -36,13 +45,9 @@ class BadRequest(ValueError):
     """A request body the channel refuses, with the reason for the client."""
 
 
-def clean_text(text: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
-    """Drop control characters and lone surrogates, trim, and cap the length.
-
-    Only the first ``max_chars`` characters reach NLU, so a huge message costs
-    no more than a long one.
-    """
-    return UNWANTED.sub(" ", text).strip()[:max_chars]
+def clean_text(text: str) -> str:
+    """Replace control characters and lone surrogates with spaces, and trim."""
+    return UNWANTED.sub(" ", text).strip()
 
 
 def check_intent_payload(text: str) -> None:
@@ -77,6 +82,10 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     if len(sender) > MAX_SENDER_CHARS:
         raise BadRequest(f"'sender' must be at most {MAX_SENDER_CHARS} characters")
 
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise BadRequest("'metadata' must be a JSON object")
+
     message = body.get("message")
     if not isinstance(message, str):
         raise BadRequest("'message' must be a string")
@@ -84,14 +93,13 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     if not text:
         raise BadRequest("'message' must contain some text")
 
-    if text.startswith("/"):
-        check_intent_payload(text)
-
-    metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise BadRequest("'metadata' must be a JSON object")
-    if len(message) > MAX_MESSAGE_CHARS:
+    if len(text) > MAX_MESSAGE_CHARS:
+        # Not classified: the reply states the limit, and the tracker keeps the
+        # turn with the message's length (not its text).
         metadata = {**(metadata or {}), "original_length": len(message)}
+        text = TOO_LONG_PAYLOAD
+    elif text.startswith("/"):
+        check_intent_payload(text)
 
     return {"sender": sender, "message": text, "metadata": metadata}
 

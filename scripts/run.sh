@@ -6,11 +6,23 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p var
 
+# Rasa's HTTP API (trackers, /model/parse, ...) only behind a token: on when
+# RASA_API_TOKEN is set, off otherwise (the channels' webhooks work either way).
+api_args=()
+if [[ -n "${RASA_API_TOKEN:-}" ]]; then
+  api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
+fi
+
 echo "==> Starting the action server on :${ACTIONS_PORT}, Rasa on :${RASA_PORT} and the web chat on :${WEB_PORT} (Ctrl-C stops all)"
+if [[ ${#api_args[@]} -gt 0 ]]; then
+  echo "==> Rasa HTTP API on, behind RASA_API_TOKEN"
+else
+  echo "==> Rasa HTTP API off (set RASA_API_TOKEN to turn it on)"
+fi
 "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 actions_pid=$!
 "$BIN/python" -m rasa run --model models/faq.tar.gz --endpoints endpoints.yml \
-  --credentials credentials.yml --port "$RASA_PORT" &
+  --credentials credentials.yml --port "$RASA_PORT" "${api_args[@]}" &
 rasa_pid=$!
 "$BIN/python" -m scripts.web &
 web_pid=$!

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "faq.tar.gz"
 
 READY_TIMEOUT_S = 240
+# Largest request body the Rasa server reads (Sanic's REQUEST_MAX_SIZE, which
+# Sanic takes from SANIC_REQUEST_MAX_SIZE); bigger bodies get a 413. The
+# Makefile has the same default for `make run`.
+DEFAULT_REQUEST_MAX_BYTES = 65536
 
 
 def free_port() -> int:
@@ -32,6 +36,10 @@ class Server:
     url: str
     started_at: float = 0.0
     ready_after_s: float | None = None
+    # How it was started, so that it can be restarted the same way.
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    ready_path: str = "/"
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -45,26 +53,39 @@ class Server:
                 self.process.kill()
                 self.process.wait()
 
-
-def start(name: str, args: list[str], env: dict[str, str], log: Path, url: str) -> Server:
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-    )
-    return Server(name, process, log, url, started_at=time.monotonic())
+    def restart(self) -> None:
+        """Stop, then start the same command on the same port (the log goes on)."""
+        self.stop()
+        self.process = spawn(self.args, self.env, self.log, mode="ab")
+        self.started_at = time.monotonic()
+        wait_ready(self)
 
 
-def wait_ready(server: Server, path: str) -> None:
+def spawn(args: list[str], env: dict[str, str], log: Path, mode: str = "wb") -> subprocess.Popen:
+    with log.open(mode) as handle:
+        return subprocess.Popen(
+            [sys.executable, "-m", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def start(
+    name: str, args: list[str], env: dict[str, str], log: Path, url: str, ready_path: str
+) -> Server:
+    process = spawn(args, env, log)
+    return Server(name, process, log, url, time.monotonic(), None, args, env, ready_path)
+
+
+def wait_ready(server: Server) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.name} exited early:\n{server.log_tail()}")
         try:
-            if requests.get(server.url + path, timeout=2).ok:
+            if requests.get(server.url + server.ready_path, timeout=2).ok:
                 server.ready_after_s = time.monotonic() - server.started_at
                 return
         except requests.ConnectionError:
@@ -85,8 +106,14 @@ LOCK_STORE_DEFAULTS = {
 
 def server_env(**extra: str) -> dict[str, str]:
     env = {**LOCK_STORE_DEFAULTS, **os.environ}
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(DEFAULT_REQUEST_MAX_BYTES))
     env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", **extra)
     return env
+
+
+def request_max_bytes(env: dict[str, str] | None = None) -> int:
+    """The body size cap the servers started from here apply."""
+    return int((env or server_env())["SANIC_REQUEST_MAX_SIZE"])
 
 
 @dataclass
@@ -126,6 +153,7 @@ def start_rasa(
         env,
         workdir / f"{name.replace(' ', '-')}.log",
         f"http://127.0.0.1:{port}",
+        "/webhooks/rest/",
     )  # fmt: skip
 
 
@@ -159,14 +187,15 @@ def start_bot(
         env,
         workdir / "actions.log",
         f"http://127.0.0.1:{actions_port}",
+        "/health",
     )
     rasa = start_rasa(workdir, env, api_token, port=rasa_port)
-    web = start("web server", ["scripts.web"], env, workdir / "web.log", web_url)
+    web = start("web server", ["scripts.web"], env, workdir / "web.log", web_url, "/health")
     bot = Bot(actions, rasa, web, env)
     try:
-        wait_ready(actions, "/health")
-        wait_ready(web, "/health")
-        wait_ready(rasa, "/webhooks/rest/")
+        wait_ready(actions)
+        wait_ready(web)
+        wait_ready(rasa)
     except Exception:
         bot.stop()
         raise

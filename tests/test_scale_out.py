@@ -67,7 +67,7 @@ def cluster(tmp_path_factory):
         started.append(bot)
         second = start_rasa(bot.actions.log.parent, bot.env, token, name="rasa server 2")
         started.append(second)
-        wait_ready(second, "/webhooks/rest/")
+        wait_ready(second)
         yield Cluster(bot, [bot.rasa, second], token, postgres, redis)
     finally:
         for thing in reversed(started):
