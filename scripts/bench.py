@@ -1,14 +1,32 @@
-"""Benchmark: training time, time to ready, sequential REST latency, memory.
+"""`make bench`: our configuration against Rasa's stock `rasa init` configuration.
 
 A measurement, not a test: it prints a table and writes reports/bench.json.
-Usage: python -m scripts.bench [--messages N] [--skip-train]
+Both configurations are trained on the same data and domain and served the
+same way (`make run`'s layout: SQLite tracker store, one Rasa process, the
+same action server), and measured the same way:
+
+- cold training (empty cache) and retraining after editing one response text;
+- start to ready of the Rasa server and the action server;
+- REST round trips at 1, 8 and 32 concurrent conversations, each conversation
+  its own sender (10 messages each, then a new sender): p50/p95/p99 latency and
+  throughput; every reply is checked against the expected answer;
+- peak RSS of both servers; held-out NLU accuracy (tests/nlu_holdout.yml).
+
+Then our configuration again as two Rasa instances sharing PostgreSQL and
+Redis (docs/production.md), the load spread over both, for the scaling figures.
+
+Usage: python -m scripts.bench [--skip-stock] [--skip-cluster] [--scale F]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import re
+import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -17,42 +35,87 @@ import time
 import uuid
 from pathlib import Path
 
+import aiohttp
 import requests
+import yaml
 
-from scripts.servers import ROOT, Server, server_env, start_bot
+from scripts.evaluate import DEFAULT_HOLDOUT, Prediction, load_examples, score
+from scripts.servers import ROOT, Server, server_env, start_bot, start_rasa, wait_ready
 
-QUESTIONS = [
-    "Why does Kazakhstan have Koreans?",
-    "how many kazakhs work in korea",
-    "who is north korea's enemy",
-    "What is the capital of Kazakhstan?",
-    "hello",
-]
+LEVELS = (1, 8, 32)
+TURNS = 10  # messages per conversation, then a new sender
+MESSAGES = {1: 100, 8: 240, 32: 480}  # per level, before --scale
 
 
-def cold_training_seconds(workdir: Path) -> float:
-    """`rasa train` from nothing: empty cache, new output folder."""
-    env = server_env(RASA_CACHE_DIRECTORY=str(workdir / "cache"))
+def expected_replies() -> list[tuple[str, str]]:
+    """(message, first reply text): the seed questions, a few paraphrases and chit-chat."""
+    content = yaml.safe_load((ROOT / "content" / "faq.yml").read_text(encoding="utf-8"))
+    answers = {e["intent"]: e["answer"] for e in content["faq"]}
+    cases = [(e["question"], e["answer"]) for e in content["faq"]]
+    cases += [
+        ("how many kazakhs work in korea", answers["faq_kazakhs_in_korea"]),
+        ("who is north korea's enemy", answers["faq_north_korea_enemy"]),
+        ("What is the capital of Kazakhstan?", content["cannot_answer"]),
+    ]
+    return cases
+
+
+# --- Training -----------------------------------------------------------------
+
+
+def stock_config(workdir: Path) -> Path:
+    """`rasa init`'s config.yml as shipped with Rasa 3.6: its pipeline and policies
+    are commented out, so Rasa trains its defaults (DIET, ResponseSelector, TED,
+    UnexpecTED, Memoization, Rule; FallbackClassifier 0.3)."""
+    import rasa.cli
+
+    template = Path(rasa.cli.__file__).parent / "initial_project" / "config.yml"
+    path = workdir / "stock_config.yml"
+    path.write_text(template.read_text().replace("placeholder_default", "faq-bench-stock"))
+    return path
+
+
+def train(config: Path, domain: Path, workdir: Path, name: str) -> dict[str, object]:
+    """`rasa train` with a cache of its own; returns time, model and retrained parts."""
+    log = workdir / f"train-{name}.log"
+    env = server_env(RASA_CACHE_DIRECTORY=str(workdir / f"cache-{config.stem}"))
     start = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "--out", str(workdir / "models")],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return time.monotonic() - start
+    with log.open("w") as handle:
+        subprocess.run(
+            [
+                sys.executable, "-m", "rasa", "train",
+                "--config", str(config), "--domain", str(domain), "--data", "data",
+                "--out", str(workdir / "models"), "--fixed-model-name", name,
+            ],
+            cwd=ROOT, env=env, check=True, stdout=handle, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    seconds = time.monotonic() - start
+    trained = re.findall(r"Starting to train component '(\w+)'", log.read_text())
+    return {
+        "seconds": round(seconds, 1),
+        "model": str(workdir / "models" / f"{name}.tar.gz"),
+        "components_trained": sorted(set(trained)),
+    }
 
 
-def memory_mb(server: Server) -> dict[str, float]:
-    """Current and peak resident memory of a server process, in MB."""
-    fields = {}
+def edited_domain(workdir: Path) -> Path:
+    """domain.yml with one response text changed (what a content edit looks like)."""
+    text = (ROOT / "domain.yml").read_text(encoding="utf-8")
+    old = "Goodbye! Come back any time"
+    assert old in text
+    path = workdir / "domain_edited.yml"
+    path.write_text(text.replace(old, "Bye! Come back any time"), encoding="utf-8")
+    return path
+
+
+# --- Serving ------------------------------------------------------------------
+
+
+def peak_rss_mb(server: Server) -> float:
     for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in {"VmRSS", "VmHWM"}:
-            fields[key] = int(value.split()[0]) / 1024
-    return {"rss_mb": round(fields["VmRSS"], 1), "peak_rss_mb": round(fields["VmHWM"], 1)}
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError("no VmHWM")
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -60,82 +123,273 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def sequential_latency_ms(rasa: Server, messages: int, turns: int) -> dict[str, float]:
-    """One message at a time; a new conversation (sender) every ``turns`` messages."""
-    url = rasa.url + "/webhooks/rest/webhook"
-    session = requests.Session()
-    warm_up = {"sender": "bench-warm-up", "message": "hi"}
-    session.post(url, json=warm_up, timeout=60).raise_for_status()
-    timings = []
-    for i in range(messages):
-        if i % turns == 0:
-            sender = f"bench-{uuid.uuid4().hex}"
-        body = {"sender": sender, "message": QUESTIONS[i % len(QUESTIONS)]}
+async def load(urls: list[str], conversations: int, messages: int) -> dict[str, float]:
+    """``conversations`` concurrent senders, ``messages`` in all, spread over ``urls``."""
+    cases = expected_replies()
+    latencies: list[float] = []
+    errors = 0
+    per_conversation = max(1, messages // conversations)
+    timeout = aiohttp.ClientTimeout(total=300)
+
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0), timeout=timeout
+    ) as session:
+
+        async def conversation(number: int) -> None:
+            nonlocal errors
+            url = urls[number % len(urls)] + "/webhooks/rest/webhook"
+            sender = ""
+            for i in range(per_conversation):
+                if i % TURNS == 0:
+                    sender = f"bench-{uuid.uuid4().hex}"
+                text, expected = cases[(number * 7 + i) % len(cases)]
+                start = time.perf_counter()
+                async with session.post(url, json={"sender": sender, "message": text}) as reply:
+                    body = await reply.json(content_type=None)
+                latencies.append((time.perf_counter() - start) * 1000)
+                if reply.status != 200 or not body or body[0].get("text") != expected:
+                    errors += 1
+
+        await asyncio.gather(*(conversation(n) for n in range(min(conversations, 4))))  # warm-up
+        latencies.clear()
+        errors = 0
         start = time.perf_counter()
-        reply = session.post(url, json=body, timeout=60)
-        timings.append((time.perf_counter() - start) * 1000)
-        reply.raise_for_status()
-        assert reply.json(), "no reply"
+        await asyncio.gather(*(conversation(n) for n in range(conversations)))
+        wall = time.perf_counter() - start
+
+    throughput = len(latencies) / wall
     return {
-        "messages": messages,
-        "turns_per_conversation": turns,
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(percentile(timings, 95), 1),
-        "mean_ms": round(statistics.fmean(timings), 1),
+        "conversations": conversations,
+        "messages": len(latencies),
+        "errors": errors,
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "throughput_msg_s": round(throughput, 1),
+        # A fair queue serving `conversations` at the measured rate answers each
+        # message within conversations / throughput.
+        "fair_queue_bound_ms": round(conversations / throughput * 1000, 1),
     }
+
+
+def holdout_accuracy(rasa: Server, token: str) -> dict[str, float]:
+    predictions = []
+    for text, expected in load_examples(DEFAULT_HOLDOUT):
+        parsed = requests.post(
+            rasa.url + "/model/parse", params={"token": token}, json={"text": text}, timeout=60
+        ).json()
+        predictions.append(Prediction.from_parse(text, expected, parsed))
+    s = score(predictions)
+    return {"faq_accuracy": round(s.faq_accuracy, 3), "oos_rejection": round(s.oos_rejection, 3)}
+
+
+def serve_and_measure(model: Path, workdir: Path, scale: float) -> dict[str, object]:
+    token = secrets.token_hex(16)
+    bot = start_bot(workdir, token, model=model)
+    try:
+        results: dict[str, object] = {
+            "ready_s": {
+                "rasa": round(bot.rasa.ready_after_s, 1),
+                "actions": round(bot.actions.ready_after_s, 1),
+            }
+        }
+        for level in LEVELS:
+            print(f"    {level} concurrent conversation(s)...", flush=True)
+            messages = max(level, int(MESSAGES[level] * scale))
+            results[f"c{level}"] = asyncio.run(load([bot.rasa.url], level, messages))
+        results["holdout"] = holdout_accuracy(bot.rasa, token)
+        results["peak_rss_mb"] = {
+            "rasa": peak_rss_mb(bot.rasa),
+            "actions": peak_rss_mb(bot.actions),
+        }
+    finally:
+        bot.stop()
+    return results
+
+
+def measure_cluster(model: Path, workdir: Path, scale: float) -> dict[str, object]:
+    """Two Rasa instances on PostgreSQL + Redis; the client spreads conversations."""
+    from scripts.services import redis_lock_store_env, start_postgres, start_redis
+
+    postgres, redis = start_postgres(), start_redis()
+    started: list = [postgres, redis]
+    try:
+        stores = {"TRACKER_STORE_URL": postgres.url, **redis_lock_store_env(redis)}
+        bot = start_bot(workdir, extra_env=stores, model=model)
+        started.append(bot)
+        second = start_rasa(workdir, bot.env, name="rasa server 2", model=model)
+        started.append(second)
+        wait_ready(second)
+        results: dict[str, object] = {}
+        for level in LEVELS:
+            print(f"    {level} concurrent conversation(s), two instances...", flush=True)
+            messages = max(level, int(MESSAGES[level] * scale))
+            results[f"c{level}"] = asyncio.run(load([bot.rasa.url, second.url], level, messages))
+        results["peak_rss_mb"] = {
+            "rasa": peak_rss_mb(bot.rasa),
+            "rasa_2": peak_rss_mb(second),
+            "actions": peak_rss_mb(bot.actions),
+        }
+        return results
+    finally:
+        for thing in reversed(started):
+            thing.stop()
+
+
+def measure_variant(config: Path, name: str, workdir: Path, scale: float) -> dict[str, object]:
+    print(f"[{name}] cold training...", flush=True)
+    cold = train(config, ROOT / "domain.yml", workdir, name)
+    print(f"[{name}] retraining after a response text edit...", flush=True)
+    retrain = train(config, edited_domain(workdir), workdir, f"{name}-edited")
+    print(f"[{name}] serving...", flush=True)
+    served = serve_and_measure(Path(str(cold["model"])), workdir / name, scale)
+    return {"cold_training": cold, "retrain": retrain, **served}
+
+
+# --- Report -------------------------------------------------------------------
+
+
+def rows(ours: dict, stock: dict | None) -> list[tuple[str, str, str, str]]:
+    """(figure, ours, stock, how many times better ours is)."""
+
+    def get(d: dict | None, path: str) -> float | None:
+        for key in path.split("."):
+            if d is None:
+                return None
+            d = d.get(key)
+        return d
+
+    table = []
+    specs = [
+        ("cold training (s)", "cold_training.seconds", "lower"),
+        (
+            "retraining after a response text edit (s)",
+            "retraining_after_text_edit.seconds",
+            "lower",
+        ),
+        ("Rasa server: start to ready (s)", "ready_s.rasa", "lower"),
+        ("action server: start to ready (s)", "ready_s.actions", "lower"),
+    ]
+    for level in LEVELS:
+        specs += [
+            (f"{level} conv.: p50 (ms)", f"c{level}.p50_ms", "lower"),
+            (f"{level} conv.: p95 (ms)", f"c{level}.p95_ms", "lower"),
+            (f"{level} conv.: p99 (ms)", f"c{level}.p99_ms", "lower"),
+            (f"{level} conv.: throughput (msg/s)", f"c{level}.throughput_msg_s", "higher"),
+            (f"{level} conv.: wrong or failed replies", f"c{level}.errors", "none"),
+        ]
+    specs += [
+        ("Rasa server peak RSS (MB)", "peak_rss_mb.rasa", "lower"),
+        ("action server peak RSS (MB)", "peak_rss_mb.actions", "lower"),
+        ("held-out FAQ accuracy", "holdout.faq_accuracy", "higher"),
+        ("held-out out-of-scope rejection", "holdout.oos_rejection", "higher"),
+    ]
+    for label, path, better in specs:
+        a, b = get(ours, path), get(stock, path)
+        ratio = ""
+        if a is not None and b is not None and better != "none" and a and b:
+            ratio = f"{(b / a if better == 'lower' else a / b):.2f}x"
+        table.append((label, str(a), "-" if b is None else str(b), ratio))
+    return table
+
+
+def targets(ours: dict, stock: dict | None, cluster: dict | None) -> list[str]:
+    lines = []
+
+    def check(name: str, ok: bool, detail: str) -> None:
+        lines.append(f"{'MET ' if ok else 'MISSED'}  {name}: {detail}")
+
+    if stock:
+        for label, a, b, lower in [
+            ("p95 at 8 conversations", ours["c8"]["p95_ms"], stock["c8"]["p95_ms"], True),
+            (
+                "throughput at 8",
+                ours["c8"]["throughput_msg_s"],
+                stock["c8"]["throughput_msg_s"],
+                False,
+            ),
+            (
+                "throughput at 32",
+                ours["c32"]["throughput_msg_s"],
+                stock["c32"]["throughput_msg_s"],
+                False,
+            ),
+            ("Rasa time to ready", ours["ready_s"]["rasa"], stock["ready_s"]["rasa"], True),
+            ("Rasa peak RSS", ours["peak_rss_mb"]["rasa"], stock["peak_rss_mb"]["rasa"], True),
+        ]:
+            ratio = b / a if lower else a / b
+            check(f"{label} >= 2x stock", ratio >= 2, f"{ratio:.2f}x ({a} vs {b})")
+        for key in ("faq_accuracy", "oos_rejection"):
+            a, b = ours["holdout"][key], stock["holdout"][key]
+            check(f"held-out {key} >= stock", a >= b, f"{a} vs {b}")
+    for label, result in [("one instance", ours), ("two instances", cluster)]:
+        if not result:
+            continue
+        c32 = result["c32"]
+        bound = c32["fair_queue_bound_ms"]
+        check(
+            f"{label}: p95 at 32 within 1.5x the fair-queue bound",
+            c32["p95_ms"] <= 1.5 * bound,
+            f"{c32['p95_ms']} ms vs 1.5 x {bound} ms",
+        )
+        one_rate = 1000 / ours["c1"]["p50_ms"]  # one conversation, one message at a time
+        ratio = c32["throughput_msg_s"] / ours["c1"]["throughput_msg_s"]
+        check(
+            f"{label}: throughput at 32 >= 1.6x one conversation",
+            ratio >= 1.6,
+            f"{ratio:.2f}x ({c32['throughput_msg_s']} vs {ours['c1']['throughput_msg_s']} msg/s;"
+            f" 1000/p50 = {one_rate:.1f})",
+        )
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--turns", type=int, default=10, help="messages per conversation")
-    parser.add_argument("--skip-train", action="store_true", help="skip cold training")
+    parser.add_argument("--skip-stock", action="store_true", help="only our configuration")
+    parser.add_argument("--skip-cluster", action="store_true", help="no two-instance run")
+    parser.add_argument("--scale", type=float, default=1.0, help="scale the message counts")
     args = parser.parse_args()
 
-    results: dict[str, object] = {"cores": os.cpu_count()}
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        if not args.skip_train:
-            print("Cold training (empty cache)...", flush=True)
-            results["cold_training_s"] = round(cold_training_seconds(workdir), 1)
-        print("Starting the servers...", flush=True)
-        bot = start_bot(workdir)
-        actions, rasa = bot.actions, bot.rasa
-        try:
-            results["ready_s"] = {
-                "rasa": round(rasa.ready_after_s, 1),
-                "actions": round(actions.ready_after_s, 1),
-            }
-            print(f"Sending {args.messages} messages one at a time...", flush=True)
-            results["sequential"] = sequential_latency_ms(rasa, args.messages, args.turns)
-            results["memory"] = {"rasa": memory_mb(rasa), "actions": memory_mb(actions)}
-        finally:
-            bot.stop()
+    results: dict[str, object] = {"cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
+    workdir = Path(tempfile.mkdtemp(prefix="faq-bench-"))
+    try:
+        ours = measure_variant(ROOT / "config.yml", "ours", workdir, args.scale)
+        results["ours"] = ours
+        stock = None
+        if not args.skip_stock:
+            stock = measure_variant(stock_config(workdir), "stock", workdir, args.scale)
+            results["stock"] = stock
+        cluster = None
+        if not args.skip_cluster:
+            print("[ours, two instances] serving...", flush=True)
+            model = Path(str(ours["cold_training"]["model"]))
+            cluster = measure_cluster(model, workdir / "cluster", args.scale)
+            results["ours_two_instances"] = cluster
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
+    table = rows(ours, stock)
+    if cluster:
+        for level in LEVELS:
+            c = cluster[f"c{level}"]
+            table.append(
+                (f"two instances, {level} conv.: p95 (ms) / throughput (msg/s)",
+                 f"{c['p95_ms']} / {c['throughput_msg_s']}", "-", "")
+            )  # fmt: skip
+    results["targets"] = targets(ours, stock, cluster)
     out = ROOT / "reports" / "bench.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
 
-    seq, mem, ready = results["sequential"], results["memory"], results["ready_s"]
-    training = results.get("cold_training_s")
-
-    def memory(name: str) -> str:
-        return f"{mem[name]['rss_mb']} / {mem[name]['peak_rss_mb']} MB"
-
-    rows = [
-        ("cold training", f"{training} s" if training else "skipped"),
-        ("Rasa server: start to ready", f"{ready['rasa']} s"),
-        ("action server: start to ready", f"{ready['actions']} s"),
-        ("REST latency, sequential, p50", f"{seq['p50_ms']} ms"),
-        ("REST latency, sequential, p95", f"{seq['p95_ms']} ms"),
-        ("Rasa server memory (RSS / peak)", memory("rasa")),
-        ("action server memory (RSS / peak)", memory("actions")),
-    ]
-    width = max(len(name) for name, _ in rows)
-    print(f"\n{'figure'.ljust(width)} | value")
-    print(f"{'-' * width}-|------")
-    for name, value in rows:
-        print(f"{name.ljust(width)} | {value}")
+    print("\n| figure | ours | stock `rasa init` | ours better by |")
+    print("| --- | --- | --- | --- |")
+    for row in table:
+        print("| " + " | ".join(row) + " |")
+    for name, variant in (("ours", ours), ("stock", stock)):
+        if variant:
+            parts = variant["retrain"]["components_trained"]
+            print(f"Retrained after the text edit ({name}): {', '.join(parts) or 'nothing'}")
+    print("\n" + "\n".join(results["targets"]))
     print(f"\nWritten to {out.relative_to(ROOT)}")
 
 

@@ -136,6 +136,7 @@ def start_rasa(
     api_token: str | None = None,
     name: str = "rasa server",
     port: int | None = None,
+    model: Path = MODEL,
 ) -> Server:
     """A Rasa server on a loopback port (not yet ready: see ``wait_ready``)."""
     port = port or free_port()
@@ -143,7 +144,7 @@ def start_rasa(
         name,
         [
             "rasa", "run",
-            "--model", str(MODEL),
+            "--model", str(model),
             "--endpoints", "endpoints.yml",
             "--credentials", "credentials.yml",
             "--interface", "127.0.0.1",
@@ -158,7 +159,10 @@ def start_rasa(
 
 
 def start_bot(
-    workdir: Path, api_token: str | None = None, extra_env: dict[str, str] | None = None
+    workdir: Path,
+    api_token: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    model: Path = MODEL,
 ) -> Bot:
     """Action server, Rasa server (REST and socket.io) and web chat page, like `make run`.
 
@@ -168,7 +172,7 @@ def start_bot(
     (e.g. Telegram and Slack pointed at fake API servers) and stores (e.g. a
     PostgreSQL tracker store and a Redis lock store).
     """
-    assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does it)"
+    assert model.exists(), f"{model} is missing: run `make train` (make test does it)"
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     web_url = f"http://127.0.0.1:{web_port}"
@@ -189,7 +193,7 @@ def start_bot(
         f"http://127.0.0.1:{actions_port}",
         "/health",
     )
-    rasa = start_rasa(workdir, env, api_token, port=rasa_port)
+    rasa = start_rasa(workdir, env, api_token, port=rasa_port, model=model)
     web = start("web server", ["scripts.web"], env, workdir / "web.log", web_url, "/health")
     bot = Bot(actions, rasa, web, env)
     try:
