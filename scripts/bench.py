@@ -1,9 +1,11 @@
 """`make bench`: our configuration against Rasa's stock `rasa init` configuration.
 
 A measurement, not a test: it prints a table and writes reports/bench.json.
-Both configurations are trained on the same data and domain and served the
-same way (`make run`'s layout: SQLite tracker store, one Rasa process, the
-same action server), and measured the same way:
+Both configurations are trained on the same data and domain and served in
+`make run`'s layout (SQLite tracker store, one Rasa process, the same action
+server). Stock Rasa is served as `rasa init` sets it up: Rasa's own REST
+channel (credentials `rest:`) and none of our endpoint settings or changes to
+Rasa (channels/). Both are measured the same way:
 
 - cold training (empty cache) and retraining after editing one response text;
 - start to ready of the Rasa server and the action server;
@@ -73,6 +75,23 @@ def stock_config(workdir: Path) -> Path:
     path = workdir / "stock_config.yml"
     path.write_text(template.read_text().replace("placeholder_default", "faq-bench-stock"))
     return path
+
+
+STOCK_CREDENTIALS = "rest:\n"
+STOCK_ENDPOINTS = """action_endpoint:
+  url: ${ACTION_ENDPOINT_URL}
+tracker_store:
+  type: SQL
+  url: ${TRACKER_STORE_URL}
+"""
+
+
+def stock_serving_files(workdir: Path) -> dict[str, Path]:
+    """Credentials and endpoints as `rasa init` has them (plus the same SQL store)."""
+    credentials, endpoints = workdir / "stock_credentials.yml", workdir / "stock_endpoints.yml"
+    credentials.write_text(STOCK_CREDENTIALS)
+    endpoints.write_text(STOCK_ENDPOINTS)
+    return {"credentials": credentials, "endpoints": endpoints}
 
 
 def train(config: Path, domain: Path, workdir: Path, name: str) -> dict[str, object]:
@@ -183,9 +202,11 @@ def holdout_accuracy(rasa: Server, token: str) -> dict[str, float]:
     return {"faq_accuracy": round(s.faq_accuracy, 3), "oos_rejection": round(s.oos_rejection, 3)}
 
 
-def serve_and_measure(model: Path, workdir: Path, scale: float) -> dict[str, object]:
+def serve_and_measure(model: Path, workdir: Path, scale: float, stock: bool) -> dict[str, object]:
     token = secrets.token_hex(16)
-    bot = start_bot(workdir, token, model=model)
+    workdir.mkdir(parents=True, exist_ok=True)
+    files = stock_serving_files(workdir) if stock else {}
+    bot = start_bot(workdir, token, model=model, **files)
     try:
         results: dict[str, object] = {
             "ready_s": {
@@ -211,6 +232,7 @@ def measure_cluster(model: Path, workdir: Path, scale: float) -> dict[str, objec
     """Two Rasa instances on PostgreSQL + Redis; the client spreads conversations."""
     from scripts.services import redis_lock_store_env, start_postgres, start_redis
 
+    workdir.mkdir(parents=True, exist_ok=True)
     postgres, redis = start_postgres(), start_redis()
     started: list = [postgres, redis]
     try:
@@ -236,13 +258,15 @@ def measure_cluster(model: Path, workdir: Path, scale: float) -> dict[str, objec
             thing.stop()
 
 
-def measure_variant(config: Path, name: str, workdir: Path, scale: float) -> dict[str, object]:
+def measure_variant(
+    config: Path, name: str, workdir: Path, scale: float, stock: bool = False
+) -> dict[str, object]:
     print(f"[{name}] cold training...", flush=True)
     cold = train(config, ROOT / "domain.yml", workdir, name)
     print(f"[{name}] retraining after a response text edit...", flush=True)
     retrain = train(config, edited_domain(workdir), workdir, f"{name}-edited")
     print(f"[{name}] serving...", flush=True)
-    served = serve_and_measure(Path(str(cold["model"])), workdir / name, scale)
+    served = serve_and_measure(Path(str(cold["model"])), workdir / name, scale, stock)
     return {"cold_training": cold, "retrain": retrain, **served}
 
 
@@ -357,7 +381,7 @@ def main() -> None:
         results["ours"] = ours
         stock = None
         if not args.skip_stock:
-            stock = measure_variant(stock_config(workdir), "stock", workdir, args.scale)
+            stock = measure_variant(stock_config(workdir), "stock", workdir, args.scale, True)
             results["stock"] = stock
         cluster = None
         if not args.skip_cluster:

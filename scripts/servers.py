@@ -137,6 +137,8 @@ def start_rasa(
     name: str = "rasa server",
     port: int | None = None,
     model: Path = MODEL,
+    credentials: Path = ROOT / "credentials.yml",
+    endpoints: Path = ROOT / "endpoints.yml",
 ) -> Server:
     """A Rasa server on a loopback port (not yet ready: see ``wait_ready``)."""
     port = port or free_port()
@@ -145,8 +147,8 @@ def start_rasa(
         [
             "rasa", "run",
             "--model", str(model),
-            "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml",
+            "--endpoints", str(endpoints),
+            "--credentials", str(credentials),
             "--interface", "127.0.0.1",
             "--port", str(port),
             *(["--enable-api", "--auth-token", api_token] if api_token else []),
@@ -163,6 +165,7 @@ def start_bot(
     api_token: str | None = None,
     extra_env: dict[str, str] | None = None,
     model: Path = MODEL,
+    **rasa_files: Path,
 ) -> Bot:
     """Action server, Rasa server (REST and socket.io) and web chat page, like `make run`.
 
@@ -170,7 +173,8 @@ def start_bot(
     API is enabled behind that token (tests use it to read trackers and parse
     text); `make run` leaves the API off. ``extra_env`` configures channels
     (e.g. Telegram and Slack pointed at fake API servers) and stores (e.g. a
-    PostgreSQL tracker store and a Redis lock store).
+    PostgreSQL tracker store and a Redis lock store). ``rasa_files`` may name
+    other ``credentials`` and ``endpoints`` files (the benchmark's stock Rasa).
     """
     assert model.exists(), f"{model} is missing: run `make train` (make test does it)"
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
@@ -193,7 +197,7 @@ def start_bot(
         f"http://127.0.0.1:{actions_port}",
         "/health",
     )
-    rasa = start_rasa(workdir, env, api_token, port=rasa_port, model=model)
+    rasa = start_rasa(workdir, env, api_token, port=rasa_port, model=model, **rasa_files)
     web = start("web server", ["scripts.web"], env, workdir / "web.log", web_url, "/health")
     bot = Bot(actions, rasa, web, env)
     try:
