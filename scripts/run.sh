@@ -21,7 +21,8 @@ else
 fi
 "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 actions_pid=$!
-"$BIN/python" -m rasa run --model models/faq.tar.gz --endpoints endpoints.yml \
+# `-m lean`: Rasa without TensorFlow, which our model does not use (lean/).
+"$BIN/python" -m lean run --model models/faq.tar.gz --endpoints endpoints.yml \
   --credentials credentials.yml --port "$RASA_PORT" "${api_args[@]}" &
 rasa_pid=$!
 "$BIN/python" -m scripts.web &

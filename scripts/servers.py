@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -139,13 +140,17 @@ def start_rasa(
     model: Path = MODEL,
     credentials: Path = ROOT / "credentials.yml",
     endpoints: Path = ROOT / "endpoints.yml",
+    launcher: str = "lean",
 ) -> Server:
-    """A Rasa server on a loopback port (not yet ready: see ``wait_ready``)."""
+    """A Rasa server on a loopback port (not yet ready: see ``wait_ready``).
+
+    ``launcher`` "lean" runs Rasa without TensorFlow, like `make run` (lean/);
+    "rasa" runs it as is (needed for models with TensorFlow components)."""
     port = port or free_port()
     return start(
         name,
         [
-            "rasa", "run",
+            launcher, "run",
             "--model", str(model),
             "--endpoints", str(endpoints),
             "--credentials", str(credentials),
@@ -165,7 +170,7 @@ def start_bot(
     api_token: str | None = None,
     extra_env: dict[str, str] | None = None,
     model: Path = MODEL,
-    **rasa_files: Path,
+    **rasa_options: Any,
 ) -> Bot:
     """Action server, Rasa server (REST and socket.io) and web chat page, like `make run`.
 
@@ -173,8 +178,9 @@ def start_bot(
     API is enabled behind that token (tests use it to read trackers and parse
     text); `make run` leaves the API off. ``extra_env`` configures channels
     (e.g. Telegram and Slack pointed at fake API servers) and stores (e.g. a
-    PostgreSQL tracker store and a Redis lock store). ``rasa_files`` may name
-    other ``credentials`` and ``endpoints`` files (the benchmark's stock Rasa).
+    PostgreSQL tracker store and a Redis lock store). ``rasa_options`` may name
+    other ``credentials`` and ``endpoints`` files and the ``launcher`` (the
+    benchmark's stock Rasa).
     """
     assert model.exists(), f"{model} is missing: run `make train` (make test does it)"
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
@@ -197,7 +203,7 @@ def start_bot(
         f"http://127.0.0.1:{actions_port}",
         "/health",
     )
-    rasa = start_rasa(workdir, env, api_token, port=rasa_port, model=model, **rasa_files)
+    rasa = start_rasa(workdir, env, api_token, port=rasa_port, model=model, **rasa_options)
     web = start("web server", ["scripts.web"], env, workdir / "web.log", web_url, "/health")
     bot = Bot(actions, rasa, web, env)
     try:

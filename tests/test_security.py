@@ -154,7 +154,7 @@ def test_run_sh_turns_the_api_on_only_with_a_token(tmp_path, token):
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    (rasa_line,) = [line for line in args_log.read_text().splitlines() if "rasa run" in line]
+    (rasa_line,) = [line for line in args_log.read_text().splitlines() if "lean run" in line]
     if token:
         assert rasa_line.endswith(f"--enable-api --auth-token {token}")
     else:
