@@ -54,7 +54,7 @@ help:
 	@echo "make train  train the model (only when data, domain or config changed)"
 	@echo "make eval   NLU evaluation: held-out set and 5-fold CV, per-intent P/R/F1, threshold sweep"
 	@echo "make review the questions the bot could not answer, grouped, newest first"
-	@echo "make bench  measure time to ready, REST latency and server memory"
+	@echo "make bench  ours vs stock rasa init: training, time to ready, latency, throughput, memory"
 	@echo "make lint   ruff lint and format check"
 
 $(STAMP): requirements.lock
