@@ -19,7 +19,9 @@ if [[ ${#api_args[@]} -gt 0 ]]; then
 else
   echo "==> Rasa HTTP API off (set RASA_API_TOKEN to turn it on)"
 fi
-"$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+# The body cap is the Rasa server's (public side); Rasa sends the action server the
+# whole conversation, which outgrows 64 KiB in long sessions: no cap there.
+env -u SANIC_REQUEST_MAX_SIZE "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 actions_pid=$!
 # `-m lean`: Rasa without TensorFlow, which our model does not use (lean/).
 "$BIN/python" -m lean run --model models/faq.tar.gz --endpoints endpoints.yml \

@@ -198,7 +198,9 @@ def start_bot(
     actions = start(
         "action server",
         ["rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-        env,
+        # The body cap protects the Rasa server; the action server receives the
+        # whole conversation from Rasa, which outgrows it in long sessions.
+        {k: v for k, v in env.items() if k != "SANIC_REQUEST_MAX_SIZE"},
         workdir / "actions.log",
         f"http://127.0.0.1:{actions_port}",
         "/health",

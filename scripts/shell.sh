@@ -5,7 +5,9 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p var
 
-"$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/actions-shell.log 2>&1 &
+# The body cap is the Rasa server's (public side); Rasa sends the action server the
+# whole conversation, which outgrows 64 KiB in long sessions: no cap there.
+env -u SANIC_REQUEST_MAX_SIZE "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/actions-shell.log 2>&1 &
 actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true' EXIT
 until curl -sf "http://localhost:${ACTIONS_PORT}/health" >/dev/null; do sleep 0.5; done

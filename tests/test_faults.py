@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import secrets
 import socket
+import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -92,3 +95,43 @@ def test_a_restarted_rasa_server_keeps_the_conversations(own_bot, seed):
     assert user_texts(bot, sender) == [q1, q2]
     assert bot.texts(q3, sender) == [a3]
     assert user_texts(bot, sender) == [q1, q2, q3]
+
+
+def test_killing_the_action_server_under_load_loses_no_message(own_bot, domain, seed):
+    """8 conversations keep talking while the action server is killed (SIGKILL) and
+    restarted: every message gets a 200 with its answer or the unavailable reply,
+    never silence, and every message is in its conversation, in order."""
+    bot = own_bot
+    unavailable = helpers.response_text(domain, "utter_temporarily_unavailable")
+    senders = [f"kill-{uuid.uuid4().hex}-{n}" for n in range(8)]
+    sent: dict[str, list[str]] = {s: [] for s in senders}
+    replies: list[tuple[str, list[str]]] = []
+    stop = threading.Event()
+
+    def conversation(sender: str) -> None:
+        for n in range(60):  # bounded, whatever happens
+            if stop.is_set():
+                return
+            question, answer = seed[n % len(seed)]
+            sent[sender].append(question)
+            replies.append((answer, bot.texts(question, sender)))  # asserts HTTP 200
+
+    with ThreadPoolExecutor(max_workers=len(senders)) as pool:
+        running = [pool.submit(conversation, s) for s in senders]
+        time.sleep(1.0)
+        bot.actions.process.kill()
+        bot.actions.process.wait()
+        time.sleep(1.5)
+        bot.actions.restart()  # same command, same port
+        time.sleep(1.0)
+        stop.set()
+        for future in running:
+            future.result()
+
+    assert all(texts in ([answer], [unavailable]) for answer, texts in replies)
+    assert any(texts == [unavailable] for _, texts in replies)  # the outage was seen
+    assert any(texts != [unavailable] for _, texts in replies)
+    for sender in senders:  # answers resume, and nothing was lost or reordered
+        question, answer = seed[4]
+        assert bot.texts(question, sender) == [answer]
+        assert user_texts(bot, sender) == [*sent[sender], question]
