@@ -137,7 +137,9 @@ def test_run_sh_turns_the_api_on_only_with_a_token(tmp_path, token):
     shutil.copy(helpers.ROOT / "scripts" / "run.sh", tmp_path / "scripts" / "run.sh")
     fake = tmp_path / ".venv" / "bin" / "python"
     fake.parent.mkdir(parents=True)
-    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$*" >> "$ARGS_LOG"\n')
+    # It lingers a second, so that all three servers are recorded before run.sh,
+    # seeing the first one exit, stops the others.
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$*" >> "$ARGS_LOG"\nsleep 1\n')
     fake.chmod(0o755)
     args_log = tmp_path / "args.log"
     env = {
