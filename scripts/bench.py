@@ -39,8 +39,8 @@ from pathlib import Path
 
 import aiohttp
 import requests
-import yaml
 
+from actions.content import DEFAULT_CONTENT_FILE, FaqContent
 from scripts.evaluate import DEFAULT_HOLDOUT, Prediction, load_examples, score
 from scripts.servers import ROOT, Server, server_env, start_bot, start_rasa, wait_ready
 
@@ -51,13 +51,12 @@ MESSAGES = {1: 100, 8: 240, 32: 480}  # per level, before --scale
 
 def expected_replies() -> list[tuple[str, str]]:
     """(message, first reply text): the seed questions, a few paraphrases and chit-chat."""
-    content = yaml.safe_load((ROOT / "content" / "faq.yml").read_text(encoding="utf-8"))
-    answers = {e["intent"]: e["answer"] for e in content["faq"]}
-    cases = [(e["question"], e["answer"]) for e in content["faq"]]
+    content = FaqContent.load(DEFAULT_CONTENT_FILE)
+    cases = [(e.question, e.answer) for e in content.entries]
     cases += [
-        ("how many kazakhs work in korea", answers["faq_kazakhs_in_korea"]),
-        ("who is north korea's enemy", answers["faq_north_korea_enemy"]),
-        ("What is the capital of Kazakhstan?", content["cannot_answer"]),
+        ("how many kazakhs work in korea", content.answer_for("faq_kazakhs_in_korea")),
+        ("who is north korea's enemy", content.answer_for("faq_north_korea_enemy")),
+        ("What is the capital of Kazakhstan?", content.cannot_answer),
     ]
     return cases
 

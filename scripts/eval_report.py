@@ -139,6 +139,25 @@ def did_you_mean_table(predictions: list[Prediction], shipped_band: float) -> li
     return rows
 
 
+def sections(
+    predictions: list[Prediction], threshold: float, ambiguity: float, band: float
+) -> list[str]:
+    """Summary, per-intent table, threshold sweep and "did you mean" band sweep."""
+    return [
+        *summary(predictions),
+        "",
+        *per_intent_table(predictions),
+        "",
+        "### Threshold sweep",
+        "",
+        *sweep_table(predictions, ambiguity, threshold),
+        "",
+        f'### "Did you mean" lower band (shipped {band})',
+        "",
+        *did_you_mean_table(predictions, band),
+    ]
+
+
 def summary(predictions: list[Prediction]) -> list[str]:
     s = score(predictions)
     return [
@@ -213,17 +232,7 @@ def main() -> None:
         "",
         f"## Held-out set ({len(holdout)} questions, never trained on)",
         "",
-        *summary(holdout),
-        "",
-        *per_intent_table(holdout),
-        "",
-        "### Threshold sweep",
-        "",
-        *sweep_table(holdout, ambiguity, threshold),
-        "",
-        f'### "Did you mean" lower band (shipped {band})',
-        "",
-        *did_you_mean_table(holdout, band),
+        *sections(holdout, threshold, ambiguity, band),
         "",
         "### Errors",
         "",
@@ -238,17 +247,7 @@ def main() -> None:
             "",
             f"## {args.folds}-fold cross-validation over data/nlu.yml ({len(cv)} examples)",
             "",
-            *summary(cv),
-            "",
-            *per_intent_table(cv),
-            "",
-            "### Threshold sweep",
-            "",
-            *sweep_table(cv, ambiguity, threshold),
-            "",
-            f'### "Did you mean" lower band (shipped {band})',
-            "",
-            *did_you_mean_table(cv, band),
+            *sections(cv, threshold, ambiguity, band),
         ]
     report = "\n".join(lines) + "\n"
     (REPORTS / "eval.md").write_text(report)

@@ -51,17 +51,19 @@ class Prediction:
     @classmethod
     def from_parse(cls, text: str, expected: str, parsed: dict[str, Any]) -> Prediction:
         """From Rasa's parse result (``/model/parse`` or ``Agent.parse_message``)."""
-        ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
-        first = ranking[0] if ranking else {"name": "", "confidence": 0.0}
-        second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+        from actions.suggest import intent_ranking
+
+        ranking = intent_ranking(parsed)
+        top, confidence = ranking[0] if ranking else ("", 0.0)
+        second = ranking[1][1] if len(ranking) > 1 else 0.0
         return cls(
             text=text,
             expected=expected,
             predicted=(parsed.get("intent") or {}).get("name") or "",
-            top=first["name"],
-            confidence=float(first["confidence"]),
-            margin=float(first["confidence"]) - float(second),
-            ranking=tuple((r["name"], float(r["confidence"])) for r in ranking),
+            top=top,
+            confidence=confidence,
+            margin=confidence - second,
+            ranking=tuple(ranking),
         )
 
     def at(self, threshold: float, ambiguity: float) -> str:

@@ -46,6 +46,10 @@ class Service:
     process: subprocess.Popen | None = None
     stop_args: list[str] = field(default_factory=list)
 
+    @property
+    def port(self) -> str:
+        return self.url.rsplit(":", 1)[1].split("/", 1)[0]
+
     def stop(self) -> None:
         if self.stop_args:
             subprocess.run(self.stop_args, capture_output=True, timeout=60)
@@ -111,10 +115,9 @@ def start_redis() -> Service:
 
 def redis_lock_store_env(redis: Service) -> dict[str, str]:
     """The environment that points endpoints.yml's lock store at ``redis``."""
-    port = redis.url.rsplit(":", 1)[1]
     return {
         "LOCK_STORE_TYPE": "stores.lock_store.AtomicRedisLockStore",
         "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": port,
+        "REDIS_PORT": redis.port,
         "REDIS_DB": "1",
     }

@@ -54,6 +54,10 @@ def related_by_intent() -> dict[str, list[str]]:
     return {entry["intent"]: entry.get("related", []) for entry in content()["faq"]}
 
 
+def questions_by_intent() -> dict[str, str]:
+    return {entry["intent"]: entry["question"] for entry in content()["faq"]}
+
+
 def question_buttons() -> list[dict[str, str]]:
     return [{"title": e["question"], "payload": f"/{e['intent']}"} for e in content()["faq"]]
 

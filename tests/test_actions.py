@@ -73,7 +73,7 @@ async def test_answer_action_sends_the_seed_answer_with_follow_ups(intent, domai
     _question, answer = helpers.seed_by_intent()[intent]
     assert texts(dispatcher) == [answer]
     related = helpers.related_by_intent()[intent]
-    questions = {i: q for i, (q, _a) in helpers.seed_by_intent().items()}
+    questions = helpers.questions_by_intent()
     assert dispatcher.messages[0]["buttons"] == [
         {"title": questions[r], "payload": f"/{r}"} for r in related
     ]
@@ -149,7 +149,7 @@ async def test_fallback_action_apologises_and_offers_the_nine_questions(domain, 
 
 
 def candidate_buttons(intents: list[str]) -> list[dict[str, str]]:
-    questions = {i: q for i, (q, _a) in helpers.seed_by_intent().items()}
+    questions = helpers.questions_by_intent()
     none = {"title": helpers.content()["none_of_these_button"], "payload": "/none_of_these"}
     return [*({"title": questions[i], "payload": f"/{i}"} for i in intents), none]
 

@@ -21,10 +21,6 @@ UNSURE = "koreans in central asia"
 UNSURE_TOO = "which state does the dprk regard as a foe"
 
 
-def questions() -> dict[str, str]:
-    return {intent: question for intent, (question, _a) in helpers.seed_by_intent().items()}
-
-
 def log_for(bot) -> UnansweredLog:
     return UnansweredLog(f"sqlite:///{bot.db}", retention_days=90)
 
@@ -49,7 +45,7 @@ def test_did_you_mean_offers_candidates_and_a_click_answers(bot):
     (message,) = bot.say(UNSURE, sender)
     assert message["text"] == helpers.content()["did_you_mean_prompt"]
     titles = [b["title"] for b in message["buttons"]]
-    assert titles == [*(questions()[i] for i in offered), "None of these"]
+    assert titles == [*(helpers.questions_by_intent()[i] for i in offered), "None of these"]
 
     choice = message["buttons"][0]["payload"]
     assert choice == "/faq_why_koreans_in_kazakhstan"

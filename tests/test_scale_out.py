@@ -47,10 +47,8 @@ class Cluster:
         return reply.json()["events"]
 
     def redis_commands(self) -> int:
-        port = self.redis.url.rsplit(":", 1)[1]
-        info = subprocess.run(
-            ["redis-cli", "-p", port, "info", "stats"], capture_output=True, text=True, timeout=10
-        ).stdout
+        command = ["redis-cli", "-p", self.redis.port, "info", "stats"]
+        info = subprocess.run(command, capture_output=True, text=True, timeout=10).stdout
         (line,) = [x for x in info.splitlines() if x.startswith("total_commands_processed:")]
         return int(line.split(":")[1])
 
@@ -132,8 +130,9 @@ def test_the_unanswered_log_shares_the_postgresql_database(cluster):
 
 
 def test_tickets_issued_at_once_by_two_instances_are_unique(cluster):
-    port = cluster.redis.url.rsplit(":", 1)[1]
-    stores = [AtomicRedisLockStore(host="127.0.0.1", port=port, db=2) for _ in range(2)]
+    stores = [
+        AtomicRedisLockStore(host="127.0.0.1", port=cluster.redis.port, db=2) for _ in range(2)
+    ]
     conversation = uuid.uuid4().hex
     with ThreadPoolExecutor(max_workers=16) as pool:
         tickets = list(pool.map(lambda n: stores[n % 2].issue_ticket(conversation), range(200)))
