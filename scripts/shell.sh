@@ -12,4 +12,4 @@ actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true' EXIT
 until curl -sf "http://localhost:${ACTIONS_PORT}/health" >/dev/null; do sleep 0.5; done
 
-"$BIN/python" -m rasa shell --model models/faq.tar.gz --endpoints endpoints.yml
+"$BIN/python" -m lean shell --model models/faq.tar.gz --endpoints endpoints.yml

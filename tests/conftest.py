@@ -59,9 +59,10 @@ class Bot:
         reply.raise_for_status()
         return reply.json()
 
-    def tracker(self, sender: str) -> dict[str, Any]:
+    def tracker(self, sender: str, channel: str = "rest") -> dict[str, Any]:
+        """The conversation of ``sender`` on ``channel`` (ids are namespaced by channel)."""
         reply = requests.get(
-            f"{self.rasa.url}/conversations/{sender}/tracker",
+            f"{self.rasa.url}/conversations/{channel}:{sender}/tracker",
             params={"token": self.token},
             timeout=60,
         )

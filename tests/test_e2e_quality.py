@@ -100,7 +100,7 @@ def test_fallbacks_and_low_confidence_answers_are_logged_without_the_sender(bot)
     assert entry.kind == "low_confidence"
     assert entry.top_intents[0] == (intent, pytest.approx(confidence, abs=1e-4))
 
-    assert bot.tracker(sender)["sender_id"] == sender  # the conversation has it...
+    assert bot.tracker(sender)["sender_id"] == f"rest:{sender}"  # the conversation has it...
     rows = [repr(e) for e in log_for(bot).entries()]
     assert rows and not any(sender in row for row in rows)  # ...the log does not
 

@@ -60,7 +60,7 @@ def test_multi_turn_conversation_is_answered_and_stored_in_order(bot, domain, se
     with sqlite3.connect(bot.db) as db:
         rows = db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-            (sender,),
+            (f"rest:{sender}",),
         ).fetchall()
     assert [json.loads(data)["text"] for (data,) in rows] == user_texts
 
@@ -85,40 +85,131 @@ def test_chit_chat(bot, domain):
     assert help_reply[1]["buttons"] == helpers.question_buttons()
 
 
+FALLBACK = "fallback"
+DEEP = 20_000  # levels: Python's JSON decoder gives up (RecursionError) long before
+# Each bad body, the one status it gets, and the error (400) or the reply (200).
 BAD_BODIES = {
-    "empty body": b"",
-    "json list": b"[]",
-    "missing message": json.dumps({"sender": "bad"}),
-    "message is a number": json.dumps({"sender": "bad", "message": 42}),
-    "message is null": json.dumps({"sender": "bad", "message": None}),
-    "empty text": json.dumps({"sender": "bad", "message": ""}),
-    "blank text": json.dumps({"sender": "bad", "message": " \t\n "}),
-    "emoji only": json.dumps({"sender": "bad", "message": "😀🎉🇰🇿"}),
-    "cyrillic": json.dumps({"sender": "bad", "message": "Почему в Казахстане живут корейцы?"}),
-    "korean": json.dumps({"sender": "bad", "message": "카자흐스탄에 왜 고려인이 있나요?"}),
-    "control characters": json.dumps({"sender": "bad", "message": "\x00qwe\x01\x1b\x7frty\x07"}),
-    "lone surrogate": '{"sender": "bad", "message": "\\ud800\\udfff"}',
-    "unknown intent": json.dumps({"sender": "bad", "message": "/unknown_intent"}),
-    "malformed intent payload": json.dumps({"sender": "bad", "message": "/greet{bad"}),
-    "malformed faq payload": json.dumps({"sender": "bad", "message": '/faq_kazakhs_in_korea{"a":'}),
-    "not json": b"{sender: bad",
-    "sender missing": json.dumps({"message": "hello"}),
-    "sender is an object": json.dumps({"sender": {"a": 1}, "message": "hello"}),
-    "metadata is a list": json.dumps({"sender": "bad", "message": "hi", "metadata": [1]}),
+    "empty body": (b"", 400, "body must be valid JSON"),
+    "not json": (b"{sender: bad", 400, "body must be valid JSON"),
+    "invalid utf-8": (b'{"sender": "bad", "message": "\xff"}', 400, "body must be valid JSON"),
+    "json list": (b"[]", 400, "body must be a JSON object"),
+    "missing message": ({"sender": "bad"}, 400, "'message' must be a string"),
+    "message is a number": ({"sender": "bad", "message": 42}, 400, "'message' must be a string"),
+    "message is null": ({"sender": "bad", "message": None}, 400, "'message' must be a string"),
+    "empty text": ({"sender": "bad", "message": ""}, 400, "'message' must contain some text"),
+    "blank text": ({"sender": "bad", "message": " \t\n "}, 400, "'message' must contain some text"),
+    "lone surrogate only": (
+        '{"sender": "bad", "message": "\\ud800"}',
+        400,
+        "'message' must contain some text",
+    ),
+    "emoji only": ({"sender": "bad", "message": "😀🎉🇰🇿"}, 200, FALLBACK),
+    "surrogate pair": ('{"sender": "bad", "message": "\\ud800\\udfff"}', 200, FALLBACK),
+    "cyrillic": ({"sender": "bad", "message": "Почему в Казахстане живут корейцы?"}, 200, FALLBACK),
+    "korean": ({"sender": "bad", "message": "카자흐스탄에 왜 고려인이 있나요?"}, 200, FALLBACK),
+    "control characters": (
+        {"sender": "bad", "message": "\x00qwe\x01\x1b\x7frty\x07"},
+        200,
+        FALLBACK,
+    ),
+    "unknown intent": ({"sender": "bad", "message": "/unknown_intent"}, 200, FALLBACK),
+    "malformed intent payload": (
+        {"sender": "bad", "message": "/greet{bad"},
+        400,
+        "malformed intent payload: expected /intent",
+    ),
+    "payload with entities": (
+        {"sender": "bad", "message": '/faq_kazakhs_in_korea{"a": 1}'},
+        400,
+        "intent payloads from users carry no entities",
+    ),
+    "internal payload": (
+        {"sender": "bad", "message": '/nlu_fallback{"max_chars": "<a href=x>click</a>"}'},
+        400,
+        "intent 'nlu_fallback' is internal",
+    ),
+    "internal intent": (
+        {"sender": "bad", "message": "/session_start"},
+        400,
+        "intent 'session_start' is internal",
+    ),
+    "sender missing": ({"message": "hello"}, 400, "'sender' must be a non-empty string"),
+    "sender is an object": (
+        {"sender": {"a": 1}, "message": "hello"},
+        400,
+        "'sender' must be a non-empty string",
+    ),
+    "sender is blank": (
+        {"sender": "  ", "message": "hello"},
+        400,
+        "'sender' must be a non-empty string",
+    ),
+    "sender too long": (
+        {"sender": "s" * 129, "message": "hello"},
+        400,
+        "'sender' must be at most 128 characters",
+    ),
+    "sender lone surrogate": (
+        '{"sender": "\\ud800", "message": "hello"}',
+        400,
+        "'sender' must contain only printable characters",
+    ),
+    "sender NUL": (
+        {"sender": "a\x00b", "message": "hello"},
+        400,
+        "'sender' must contain only printable characters",
+    ),
+    "sender newline": (
+        {"sender": "a\nb", "message": "hello"},
+        400,
+        "'sender' must contain only printable characters",
+    ),
+    "metadata is a list": (
+        {"sender": "bad", "message": "hi", "metadata": [1]},
+        400,
+        "'metadata' must be a JSON object",
+    ),
+    "deeply nested body": (b"[" * DEEP + b"]" * DEEP, 400, "JSON nested more than 32 levels deep"),
+    "deeply nested metadata": (
+        b'{"sender": "bad", "message": "hi", "metadata": '
+        + b'{"a":' * (DEEP // 4)
+        + b"1"
+        + b"}" * (DEEP // 4)
+        + b"}",
+        400,
+        "JSON nested more than 32 levels deep",
+    ),
+    "metadata 33 levels deep": (
+        {"sender": "bad", "message": "hi", "metadata": json.loads('{"a": ' * 32 + "1" + "}" * 32)},
+        400,
+        "JSON nested more than 32 levels deep",
+    ),
     # Over-long messages and over-size bodies: tests/test_limits.py.
 }
 
 
-@pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
-def test_bad_input_gets_a_4xx_or_the_fallback_and_the_bot_keeps_answering(bot, domain, seed, body):
-    reply = bot.post_raw(body)
-    if reply.status_code == 200:
+def encode(body: object) -> bytes | str:
+    return body if isinstance(body, (bytes, str)) else json.dumps(body)
+
+
+@pytest.mark.parametrize("case", BAD_BODIES.values(), ids=BAD_BODIES.keys())
+def test_bad_input_gets_its_one_status_and_the_bot_keeps_answering(bot, seed, case):
+    body, status, expected = case
+    reply = bot.post_raw(encode(body))
+    assert reply.status_code == status, reply.text
+    if status == 200:
         assert [m.get("text") for m in reply.json()] == helpers.fallback_texts()
     else:
-        assert 400 <= reply.status_code < 500, reply.text
-        assert reply.json()["error"]
+        assert reply.json() == {"error": expected}
     question, answer = seed[0]
     assert bot.texts(question) == [answer]
+
+
+def test_replies_name_the_clients_own_sender(bot, seed):
+    question, answer = seed[3]
+    reply = bot.say(question, sender="my-own-id")
+    assert [(m["recipient_id"], m["text"]) for m in reply] == [("my-own-id", answer)]
+    assert bot.tracker("my-own-id")["sender_id"] == "rest:my-own-id"
 
 
 def test_control_characters_and_surrogates_are_dropped_before_nlu(bot, seed):

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from channels.rest import MAX_MESSAGE_CHARS
+from channels.inbound import MAX_MESSAGE_CHARS
 from scripts.servers import request_max_bytes
 from tests import helpers
 

@@ -39,7 +39,7 @@ class Cluster:
 
     def events(self, instance: int, sender: str) -> list[dict]:
         reply = requests.get(
-            f"{self.instances[instance].url}/conversations/{sender}/tracker",
+            f"{self.instances[instance].url}/conversations/rest:{sender}/tracker",
             params={"token": self.token},
             timeout=60,
         )

@@ -10,8 +10,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-import channels  # noqa: F401 - installs the changes, as Rasa's start does
-from channels.action_validation import validate_action_result
+import patches
+from patches.action_validation import validate_action_result
 from stores.tracker_store import TunedSQLTrackerStore
 
 
@@ -35,6 +35,7 @@ async def test_sqlite_tracker_store_uses_wal_and_keeps_conversations(tmp_path):
 
 
 def test_action_responses_are_validated_once_compiled_and_as_strictly():
+    patches.install()  # as the launcher does (lean/__main__.py)
     assert RemoteAction._validate_action_result is validate_action_result
     action = RemoteAction("action_answer_faq", None)
     good = {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hi"}]}

@@ -17,9 +17,9 @@ the action server:
 - A rejection (``ActionExecutionRejection``, the action server's documented
   way to refuse an action) is Rasa's normal control flow and passes through.
 
-Rasa imports this package at start for the channels in credentials.yml, and
-``channels/__init__.py`` calls ``install()``. Nothing is cached: the next message
-calls the action server again, so answers come back as soon as it is up.
+``patches.install()`` (run by the launcher, lean/) calls ``install()``. Nothing
+is cached: the next message calls the action server again, so answers come
+back as soon as it is up.
 """
 
 from __future__ import annotations

@@ -50,4 +50,4 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
 
 def install() -> None:
-    RemoteAction._validate_action_result = validate_action_result
+    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]

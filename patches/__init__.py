@@ -1,0 +1,31 @@
+"""Every change this bot makes to Rasa 3.6's own behaviour, in one place.
+
+``install()`` applies them all. The launcher, ``python -m lean`` (lean/), calls
+it before Rasa starts, and `make run`, `make shell`, the tests and `make bench`
+all start Rasa through that launcher, so they behave alike. Importing any
+module of the bot changes nothing; only ``install()`` does.
+
+- ``unavailable``: a failed call to the action server gets the reply
+  "temporarily unavailable" instead of silence.
+- ``action_validation``: action server responses are validated with one
+  compiled JSON schema validator instead of building one per message
+  (49% of the server's CPU under load).
+- ``tracker_errors``: a data error in one conversation no longer makes the SQL
+  tracker store exit the process.
+
+Each module says why, what was measured, and which Rasa internals it relies
+on: re-check them on any Rasa upgrade (tests/test_patches.py fails if one is
+not installed).
+"""
+
+from __future__ import annotations
+
+from patches import action_validation, tracker_errors, unavailable
+
+CHANGES = (unavailable, action_validation, tracker_errors)
+
+
+def install() -> None:
+    """Apply every change (idempotent)."""
+    for change in CHANGES:
+        change.install()
