@@ -9,11 +9,13 @@ from scripts.servers import free_port, server_env
 from tests import helpers
 
 
-def test_make_shell_answers_a_seed_question(tmp_path, seed):
+def make_shell(tmp_path, action_endpoint_port: int | None = None) -> pexpect.spawn:
+    """`make shell`; Rasa calls the action server on ``action_endpoint_port``
+    (by default the one `make shell` starts)."""
     port = free_port()
     env = server_env(
         ACTIONS_PORT=str(port),
-        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{port}/webhook",
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_endpoint_port or port}/webhook",
         TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'shell.db'}",
         TERM="dumb",
     )
@@ -23,6 +25,26 @@ def test_make_shell_answers_a_seed_question(tmp_path, seed):
         cwd=helpers.ROOT, env=env, encoding="utf-8", timeout=180, dimensions=(50, 500),
     )  # fmt: skip
     shell.logfile_read = (tmp_path / "shell.log").open("w")
+    return shell
+
+
+def test_make_shell_has_the_bots_rasa_changes(tmp_path, domain):
+    """The shell starts Rasa through the launcher, so it gets patches/: with no
+    action server to reach, it says "temporarily unavailable", as `make run` does."""
+    shell = make_shell(tmp_path, action_endpoint_port=free_port())  # nothing listens there
+    try:
+        shell.expect("Your input ->")
+        shell.sendline("how many kazakhs live in korea?")
+        shell.expect_exact(helpers.response_text(domain, "utter_temporarily_unavailable"))
+        shell.expect("Your input ->")
+        shell.sendline("/stop")
+        shell.expect(pexpect.EOF, timeout=60)
+    finally:
+        shell.close(force=True)
+
+
+def test_make_shell_answers_a_seed_question(tmp_path, seed):
+    shell = make_shell(tmp_path)
     try:
         question, answer = helpers.seed_by_intent()["faq_south_korea_enemy"]
         shell.expect("Your input ->")
