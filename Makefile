@@ -45,7 +45,8 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install spacy webchat train run shell test eval review bench lint format lock clean
+.PHONY: help install spacy webchat train run shell test eval review bench lint format lock clean \
+	system-packages-run system-packages-test
 
 help:
 	@echo "make run    set up, train if needed, start the bot (web chat on :$(WEB_PORT), REST + socket.io on :$(RASA_PORT))"
@@ -92,15 +93,20 @@ $(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.ym
 
 train: $(MODEL)
 
-run: $(MODEL) $(WEBCHAT)
+# The Debian packages each target needs (apt-get as root, else the command to run).
+system-packages-run:
+	@setup/system_packages.sh run
+
+system-packages-test:
+	@setup/system_packages.sh test
+
+run: system-packages-run $(MODEL) $(WEBCHAT)
 	@scripts/run.sh
 
 shell: $(MODEL)
 	@scripts/shell.sh
 
-test: $(MODEL) $(WEBCHAT) $(NODE_STAMP)
-	@test -x /usr/bin/chromium || { echo "The browser test needs Debian's chromium: apt-get install chromium" >&2; exit 1; }
-	@compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && command -v redis-server >/dev/null || { echo "The scale-out test needs PostgreSQL and Redis: apt-get install postgresql redis-server" >&2; exit 1; }
+test: system-packages-test $(MODEL) $(WEBCHAT) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 eval: $(MODEL)
