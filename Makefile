@@ -22,25 +22,8 @@ ENV_FILE_VARS := $(shell sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:spa
 ifneq ($(strip $(ENV_FILE_VARS)),)
 export $(ENV_FILE_VARS)
 endif
-RASA_PORT           ?= 5005
-ACTIONS_PORT        ?= 5055
-WEB_PORT            ?= 8080
-ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
-TRACKER_STORE_URL   ?= sqlite:///var/tracker.db
-RASA_PUBLIC_URL     ?= http://localhost:$(RASA_PORT)
-WEB_CHAT_ORIGINS    ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
-# The lock store (endpoints.yml): in_memory for one Rasa process, redis for several.
-LOCK_STORE_TYPE     ?= in_memory
-REDIS_HOST          ?= localhost
-REDIS_PORT          ?= 6379
-REDIS_DB            ?= 1
-REDIS_PASSWORD      ?=
-# Largest request body in bytes; Sanic answers bigger ones with 413 (scripts/servers.py
-# has the same default for the tests).
-SANIC_REQUEST_MAX_SIZE ?= 65536
-export RASA_PORT ACTIONS_PORT WEB_PORT ACTION_ENDPOINT_URL TRACKER_STORE_URL
-export LOCK_STORE_TYPE REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD
-export RASA_PUBLIC_URL WEB_CHAT_ORIGINS SANIC_REQUEST_MAX_SIZE
+# Every setting's default lives in bot/settings.py; the scripts that start the
+# servers fill in what the environment and .env leave unset (python -m bot.settings).
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
@@ -49,7 +32,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 	system-packages-run system-packages-test
 
 help:
-	@echo "make run    set up, train if needed, start the bot (web chat on :$(WEB_PORT), REST + socket.io on :$(RASA_PORT))"
+	@echo "make run    set up, train if needed, start the bot (web chat on :8080, REST + socket.io on :5005)"
 	@echo "make test   set up, train if needed, run the whole test suite"
 	@echo "make shell  talk to the bot in the terminal"
 	@echo "make train  train the model (only when data, domain or config changed)"

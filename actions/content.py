@@ -7,7 +7,6 @@ so the content owner's edits take effect without retraining or a restart.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +14,14 @@ from typing import Any
 
 import yaml
 
+from bot import paths, settings
+
 logger = logging.getLogger(__name__)
 
 FAQ_INTENT_PREFIX = "faq_"
 MAX_RELATED = 2
 # The button payload of "None of these" (did you mean): an intent of its own.
 NONE_OF_THESE_INTENT = "none_of_these"
-DEFAULT_CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "faq.yml"
 
 
 # The texts around the questions, each required in the content file.
@@ -158,7 +158,7 @@ class ContentStore:
             return self._content
 
 
-_store = ContentStore(Path(os.environ.get("FAQ_CONTENT_FILE", DEFAULT_CONTENT_FILE)))
+_store = ContentStore(paths.ROOT / settings.get("FAQ_CONTENT_FILE"))
 
 
 def faq_content() -> FaqContent:

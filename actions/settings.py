@@ -1,4 +1,4 @@
-"""The action server's settings, read from the environment (listed in .env.example).
+"""The action server's settings, typed (their defaults: bot/settings.py).
 
 The answer threshold and ambiguity margin are not here: they belong to NLU
 (FallbackClassifier in config.yml), which turns an unsure prediction into
@@ -7,27 +7,21 @@ The answer threshold and ambiguity margin are not here: they belong to NLU
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from bot import settings
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 
 
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "").strip().lower()
+def _flag(name: str) -> bool:
+    value = settings.get(name).strip().lower()
     if value in TRUE:
         return True
     if value in FALSE:
         return False
-    if value:
-        raise ValueError(f"{name} must be true or false, not {value!r}")
-    return default
-
-
-def _number(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    return float(value) if value else default
+    raise ValueError(f"{name} must be true or false, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -47,13 +41,13 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        tracker_store = os.environ.get("TRACKER_STORE_URL", "sqlite:///var/tracker.db")
         return cls(
-            follow_ups=_flag("FAQ_FOLLOW_UPS", True),
-            suggest_min_confidence=_number("FAQ_SUGGEST_MIN_CONFIDENCE", 0.3),
-            log_answers_below=_number("FAQ_LOG_ANSWERS_BELOW", 0.8),
-            unanswered_db_url=os.environ.get("UNANSWERED_DB_URL") or tracker_store,
-            unanswered_retention_days=_number("UNANSWERED_RETENTION_DAYS", 90),
+            follow_ups=_flag("FAQ_FOLLOW_UPS"),
+            suggest_min_confidence=settings.get_float("FAQ_SUGGEST_MIN_CONFIDENCE"),
+            log_answers_below=settings.get_float("FAQ_LOG_ANSWERS_BELOW"),
+            unanswered_db_url=settings.get("UNANSWERED_DB_URL")
+            or settings.get("TRACKER_STORE_URL"),
+            unanswered_retention_days=settings.get_float("UNANSWERED_RETENTION_DAYS"),
         )
 
 

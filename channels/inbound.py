@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import settings
+
 MAX_ID_CHARS = 128
 MAX_JSON_DEPTH = 32
-MAX_MESSAGE_CHARS = int(os.environ.get("FAQ_MAX_MESSAGE_CHARS", "1000"))
+MAX_MESSAGE_CHARS = settings.get_int("FAQ_MAX_MESSAGE_CHARS")
 # What an over-long message becomes. ``nlu_fallback`` is Rasa's built-in intent
 # for "not classified", so it needs no NLU examples; the ``max_chars`` entity
 # selects the rule (data/rules.yml) and fills the slot the reply quotes.

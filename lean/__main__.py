@@ -2,7 +2,8 @@
 
 1. Installs the inert TensorFlow stand-in (lean/__init__.py) and refuses a
    model that needs TensorFlow.
-2. Installs the bot's changes to Rasa (``patches.install()``, patches/).
+2. Installs the bot's changes to Rasa (``patches.install()``, patches/) and
+   fills each unset setting with its default (bot/settings.py).
 3. Runs Rasa's own ``main()`` with the same arguments.
 
 `make run`, `make shell`, the tests and `make bench` all start Rasa here, so
@@ -23,8 +24,10 @@ check_model(sys.argv)
 import skops.io  # noqa: E402, F401
 
 import patches  # noqa: E402
+from bot import settings  # noqa: E402
 
 patches.install()
+settings.fill_environment()  # endpoints.yml refers to settings by name
 
 from rasa.__main__ import main  # noqa: E402
 

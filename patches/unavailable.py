@@ -27,11 +27,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 from typing import TYPE_CHECKING
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import Event, FollowupAction
+
+from bot import settings
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE_RESPONSE = "utter_temporarily_unavailable"
-TIMEOUT_S = float(os.environ.get("ACTION_SERVER_TIMEOUT", "10"))
+TIMEOUT_S = settings.get_float("ACTION_SERVER_TIMEOUT")
 
 
 def install() -> None:

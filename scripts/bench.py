@@ -40,9 +40,11 @@ from pathlib import Path
 import aiohttp
 import requests
 
-from actions.content import DEFAULT_CONTENT_FILE, FaqContent
-from scripts.evaluate import DEFAULT_HOLDOUT, Prediction, load_examples, score
-from scripts.servers import ROOT, Server, server_env, start_bot, start_rasa, wait_ready
+from actions.content import FaqContent
+from bot import paths
+from bot.paths import ROOT
+from scripts.evaluate import Prediction, load_examples, score
+from scripts.servers import Server, server_env, start_bot, start_rasa, wait_ready
 
 LEVELS = (1, 8, 32)
 TURNS = 10  # messages per conversation, then a new sender
@@ -51,7 +53,7 @@ MESSAGES = {1: 100, 8: 240, 32: 480}  # per level, before --scale
 
 def expected_replies() -> list[tuple[str, str]]:
     """(message, first reply text): the seed questions, a few paraphrases and chit-chat."""
-    content = FaqContent.load(DEFAULT_CONTENT_FILE)
+    content = FaqContent.load(paths.CONTENT)
     cases = [(e.question, e.answer) for e in content.entries]
     cases += [
         ("how many kazakhs work in korea", content.answer_for("faq_kazakhs_in_korea")),
@@ -193,7 +195,7 @@ async def load(urls: list[str], conversations: int, messages: int) -> dict[str, 
 
 def holdout_accuracy(rasa: Server, token: str) -> dict[str, float]:
     predictions = []
-    for text, expected in load_examples(DEFAULT_HOLDOUT):
+    for text, expected in load_examples(paths.HOLDOUT):
         parsed = requests.post(
             rasa.url + "/model/parse", params={"token": token}, json={"text": text}, timeout=60
         ).json()

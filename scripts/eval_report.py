@@ -20,23 +20,20 @@ from pathlib import Path
 
 from actions.settings import SETTINGS
 from actions.suggest import candidates
+from bot import paths
+from bot.paths import CONFIG, NLU, REPORTS
+from bot.paths import MODEL as DEFAULT_MODEL
 from scripts.evaluate import (
-    DEFAULT_HOLDOUT,
     MIN_FAQ_ACCURACY,
     MIN_OOS_REJECTION,
     REJECTED,
-    ROOT,
     Prediction,
     errors,
     load_examples,
     score,
     scores,
 )
-from scripts.servers import MODEL as DEFAULT_MODEL
 
-REPORTS = ROOT / "reports"
-CONFIG = ROOT / "config.yml"
-NLU = ROOT / "data" / "nlu.yml"
 SWEEP = [round(0.30 + 0.05 * i, 2) for i in range(14)]  # 0.30 .. 0.95
 REJECT = "(not answered)"
 BANDS = [round(0.20 + 0.05 * i, 2) for i in range(8)]  # 0.20 .. 0.55
@@ -220,7 +217,7 @@ def main() -> None:
     band = SETTINGS.suggest_min_confidence
 
     print("Evaluating the held-out set...", flush=True)
-    holdout = asyncio.run(predict(load_agent(args.model), load_examples(DEFAULT_HOLDOUT)))
+    holdout = asyncio.run(predict(load_agent(args.model), load_examples(paths.HOLDOUT)))
     REPORTS.mkdir(exist_ok=True)
     confusion_png(holdout, REPORTS / "confusion_holdout.png")
 

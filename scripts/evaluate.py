@@ -16,16 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.servers import ROOT
-
-DEFAULT_HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
-
 OUT_OF_SCOPE = "out_of_scope"
 REJECTED = {OUT_OF_SCOPE, "nlu_fallback"}
 
-# Targets from the issue: the test suite fails below these.
-MIN_FAQ_ACCURACY = 0.95
-MIN_OOS_REJECTION = 0.90
+# The quality gate, defined here only: tests/test_nlu_holdout.py fails below it,
+# `make eval` reports against it, and the README quotes it.
+MIN_FAQ_ACCURACY = 0.97
+MIN_OOS_REJECTION = 0.95
 
 
 def load_examples(path: Path) -> list[tuple[str, str]]:

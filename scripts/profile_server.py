@@ -18,8 +18,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from bot.paths import ROOT
 from scripts.bench import load
-from scripts.servers import ROOT, start_bot
+from scripts.servers import start_bot
 
 TOP = 25
 

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p var
+# Each setting the environment leaves unset gets its default (bot/settings.py).
+eval "$("$BIN/python" -m bot.settings)"
 
 # Rasa's HTTP API (trackers, /model/parse, ...) only behind a token: on when
 # RASA_API_TOKEN is set, off otherwise (the channels' webhooks work either way).

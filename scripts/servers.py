@@ -13,14 +13,10 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "faq.tar.gz"
+from bot import settings
+from bot.paths import CREDENTIALS, ENDPOINTS, MODEL, ROOT
 
 READY_TIMEOUT_S = 240
-# Largest request body the Rasa server reads (Sanic's REQUEST_MAX_SIZE, which
-# Sanic takes from SANIC_REQUEST_MAX_SIZE); bigger bodies get a 413. The
-# Makefile has the same default for `make run`.
-DEFAULT_REQUEST_MAX_BYTES = 65536
 
 
 def free_port() -> int:
@@ -95,19 +91,9 @@ def wait_ready(server: Server) -> None:
     raise RuntimeError(f"{server.name} not ready after {READY_TIMEOUT_S}s:\n{server.log_tail()}")
 
 
-# endpoints.yml reads these; an unset one would stop Rasa (the Makefile sets them too).
-LOCK_STORE_DEFAULTS = {
-    "LOCK_STORE_TYPE": "in_memory",
-    "REDIS_HOST": "localhost",
-    "REDIS_PORT": "6379",
-    "REDIS_DB": "1",
-    "REDIS_PASSWORD": "",
-}
-
-
 def server_env(**extra: str) -> dict[str, str]:
-    env = {**LOCK_STORE_DEFAULTS, **os.environ}
-    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(DEFAULT_REQUEST_MAX_BYTES))
+    """This environment, each unset setting at its default (bot/settings.py), and ``extra``."""
+    env = {**settings.resolved(), **os.environ}
     env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", **extra)
     return env
 
@@ -138,8 +124,8 @@ def start_rasa(
     name: str = "rasa server",
     port: int | None = None,
     model: Path = MODEL,
-    credentials: Path = ROOT / "credentials.yml",
-    endpoints: Path = ROOT / "endpoints.yml",
+    credentials: Path = CREDENTIALS,
+    endpoints: Path = ENDPOINTS,
     launcher: str = "lean",
 ) -> Server:
     """A Rasa server on a loopback port (not yet ready: see ``wait_ready``).

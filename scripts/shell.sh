@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p var
+# Each setting the environment leaves unset gets its default (bot/settings.py).
+eval "$("$BIN/python" -m bot.settings)"
 
 # The body cap is the Rasa server's (public side); Rasa sends the action server the
 # whole conversation, which outgrows 64 KiB in long sessions: no cap there.

@@ -45,6 +45,19 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+# A held-out line this close to a training line is a training point in disguise.
+NEAR_DUPLICATE_WORD_JACCARD = 0.8
+
+
+def near_duplicate(a: str, b: str) -> bool:
+    """The same words in any order (as a multiset), or word Jaccard of at least
+    ``NEAR_DUPLICATE_WORD_JACCARD``, after normalising."""
+    words_a, words_b = normalise(a).split(), normalise(b).split()
+    if sorted(words_a) == sorted(words_b):
+        return True
+    return jaccard(frozenset(words_a), frozenset(words_b)) >= NEAR_DUPLICATE_WORD_JACCARD
+
+
 def similarity(a: str, b: str, stopwords: frozenset[str] = frozenset()) -> float:
     """The larger of word and character-trigram Jaccard similarity, 0..1,
     ignoring ``stopwords``."""

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-# One definition of each path; re-exported here for the tests.
-from actions.content import DEFAULT_CONTENT_FILE as CONTENT_FILE
-from scripts.evaluate import DEFAULT_HOLDOUT
-from scripts.servers import MODEL as MODEL
-from scripts.servers import ROOT
+from bot import paths
+from bot.paths import ROOT as ROOT
 from scripts.similarity import normalise as normalise
 
-HOLDOUT_FILE = DEFAULT_HOLDOUT
-
-DOMAIN_FILE = ROOT / "domain.yml"
-NLU_FILE = ROOT / "data" / "nlu.yml"
-RULES_FILE = ROOT / "data" / "rules.yml"
-# The user's content lives outside the repo; CI lays shared/ beside the clone.
-SEED_FILE = Path(os.environ.get("FAQ_SEED_FILE", ROOT.parent / "shared" / "seed" / "faq.txt"))
+# The repository's files (one definition each: bot/paths.py), as the tests name them.
+CONTENT_FILE = paths.CONTENT
+HOLDOUT_FILE = paths.HOLDOUT
+DOMAIN_FILE = paths.DOMAIN
+NLU_FILE = paths.NLU
+RULES_FILE = paths.RULES
+MODEL = paths.MODEL
+SEED_FILE = paths.SEED  # the user's seed FAQ, committed unchanged (content/source/)
 
 
 def load_yaml(path: Path) -> dict[str, Any]:

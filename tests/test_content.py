@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import pytest
 
 from actions.content import ContentError, FaqContent
+from scripts.similarity import near_duplicate
 from tests import helpers
 
 
@@ -52,15 +54,20 @@ def test_content_file_loads_and_rejects_broken_entries():
 
 
 def test_each_answer_text_exists_once_in_the_repo(seed):
-    skip = {".venv", "models", "build", "var", "reports", "results", ".git", ".rasa"}
-    files = [
-        p
-        for p in helpers.ROOT.rglob("*")
-        if p.is_file() and not skip & set(p.relative_to(helpers.ROOT).parts)
-    ]
+    """Once in content/faq.yml, which the bot reads; besides that only in the
+    user's own seed document (content/source/), kept unchanged as the reference."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=helpers.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    files = [helpers.ROOT / name for name in listed if (helpers.ROOT / name).is_file()]
+    assert helpers.CONTENT_FILE in files and helpers.SEED_FILE in files
     for _question, answer in seed:
         places = [p for p in files if answer in p.read_text(encoding="utf-8", errors="ignore")]
-        assert places == [helpers.CONTENT_FILE], answer[:40]
+        assert sorted(places) == sorted([helpers.CONTENT_FILE, helpers.SEED_FILE]), answer[:40]
 
 
 def test_every_faq_intent_has_a_rule_to_the_answer_action(domain):
@@ -110,12 +117,29 @@ def test_holdout_size_and_intents(domain, holdout):
     assert len(holdout["out_of_scope"]) >= 40
 
 
-def test_holdout_is_never_training_data(training, holdout):
-    trained = {helpers.normalise(e) for examples in training.values() for e in examples}
+def test_holdout_has_no_near_duplicate_of_training_data(training, holdout):
+    """A held-out line may not be a training line reworded by order or by a word
+    or two (same words, or word Jaccard >= 0.8): to a bag-of-words pipeline
+    that is a training point, and the held-out figures would flatter the model."""
+    trained = [example for examples in training.values() for example in examples]
     leaked = [
-        example
+        (example, twin)
         for examples in holdout.values()
         for example in examples
-        if helpers.normalise(example) in trained
+        for twin in trained
+        if near_duplicate(example, twin)
     ]
     assert leaked == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("is korean related to kazakh", "is kazakh related to korean", True),  # word order
+        ("who are south korea's main allies", "who are south korea's allies", True),  # 5/6
+        ("Why do Koreans live in Kazakhstan?", "why do koreans live in kazakhstan", True),
+        ("is korean related to kazakh", "is there any kinship between korean and kazakh", False),
+    ],
+)
+def test_the_near_duplicate_rule(a, b, expected):
+    assert near_duplicate(a, b) is expected

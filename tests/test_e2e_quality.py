@@ -12,7 +12,7 @@ import pytest
 from actions.settings import SETTINGS
 from actions.suggest import candidates, intent_ranking
 from actions.unanswered import UnansweredLog
-from scripts.servers import ROOT
+from bot.paths import ROOT
 from tests import helpers
 
 # Questions the shipped model is unsure about (nlu_fallback with an FAQ intent

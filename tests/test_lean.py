@@ -10,8 +10,8 @@ import tarfile
 
 import pytest
 
+from bot.paths import MODEL, ROOT
 from lean import tensorflow_components
-from scripts.servers import MODEL, ROOT
 
 
 def fake_model(path, uses: list[str]):

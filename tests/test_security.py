@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from scripts.servers import DEFAULT_REQUEST_MAX_BYTES, free_port
+from scripts.servers import free_port, request_max_bytes
 from tests import helpers
 
 READY_TIMEOUT_S = 240
@@ -126,7 +126,7 @@ def test_make_run_serves_the_webhook_but_not_the_api(make_run, seed):
 def test_make_run_caps_the_request_body(make_run):
     webhook = make_run.rasa_url + "/webhooks/rest/webhook"
     headers = {"Content-Type": "application/json"}
-    over = b'{"sender": "make-run", "message": "' + b"x" * DEFAULT_REQUEST_MAX_BYTES + b'"}'
+    over = b'{"sender": "make-run", "message": "' + b"x" * request_max_bytes() + b'"}'
     assert requests.post(webhook, data=over, headers=headers, timeout=60).status_code == 413
 
 

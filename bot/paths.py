@@ -1,0 +1,23 @@
+"""The repository's files and folders, defined once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFIG = ROOT / "config.yml"
+DOMAIN = ROOT / "domain.yml"
+CREDENTIALS = ROOT / "credentials.yml"
+ENDPOINTS = ROOT / "endpoints.yml"
+NLU = ROOT / "data" / "nlu.yml"
+RULES = ROOT / "data" / "rules.yml"
+CONTENT = ROOT / "content" / "faq.yml"
+SEED = ROOT / "content" / "source" / "faq.txt"
+HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+MODEL = ROOT / "models" / "faq.tar.gz"
+WEB_PAGE = ROOT / "web" / "index.html"
+WEBCHAT_BUNDLE = ROOT / "build" / "webchat" / "index.js"
+REPORTS = ROOT / "reports"

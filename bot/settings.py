@@ -1,0 +1,102 @@
+"""Every setting the bot reads from the environment, with its one default.
+
+The code reads a setting through ``get(name)``; nothing else in the repository
+spells a default. The launcher (lean/) fills the defaults into the environment
+before Rasa reads endpoints.yml (whose variable references must be set), and
+``python -m bot.settings`` prints them as shell ``export`` lines for the scripts
+that start the servers; the Makefile passes on only what the user sets.
+``.env.example`` documents each one (tests/test_settings.py checks both ways).
+
+A default may name other settings in braces (``http://localhost:{RASA_PORT}``).
+An empty default means "unset": the feature it configures is off.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+
+DEFAULTS: dict[str, str] = {
+    # Ports and addresses of the three servers `make run` starts.
+    "RASA_PORT": "5005",
+    "ACTIONS_PORT": "5055",
+    "WEB_PORT": "8080",
+    "WEB_HOST": "0.0.0.0",
+    "RASA_PUBLIC_URL": "http://localhost:{RASA_PORT}",
+    "WEB_CHAT_ORIGINS": "",
+    "ACTION_ENDPOINT_URL": "http://localhost:{ACTIONS_PORT}/webhook",
+    # Stores.
+    "TRACKER_STORE_URL": "sqlite:///var/tracker.db",
+    "LOCK_STORE_TYPE": "in_memory",
+    "REDIS_HOST": "localhost",
+    "REDIS_PORT": "6379",
+    "REDIS_DB": "1",
+    "REDIS_PASSWORD": "",
+    # Limits and failures.
+    "SANIC_REQUEST_MAX_SIZE": "65536",
+    "FAQ_MAX_MESSAGE_CHARS": "1000",
+    "ACTION_SERVER_TIMEOUT": "10",
+    # Security.
+    "RASA_API_TOKEN": "",
+    # Answer quality (the action server).
+    "FAQ_CONTENT_FILE": "content/faq.yml",  # relative to the repository
+    "FAQ_FOLLOW_UPS": "true",
+    "FAQ_SUGGEST_MIN_CONFIDENCE": "0.3",
+    "FAQ_LOG_ANSWERS_BELOW": "0.8",
+    "UNANSWERED_DB_URL": "",
+    "UNANSWERED_RETENTION_DAYS": "90",
+    # Telegram (off unless TELEGRAM_TOKEN, TELEGRAM_BOT_NAME, TELEGRAM_WEBHOOK_URL).
+    "TELEGRAM_TOKEN": "",
+    "TELEGRAM_BOT_NAME": "",
+    "TELEGRAM_WEBHOOK_URL": "",
+    "TELEGRAM_SECRET_TOKEN": "",
+    "TELEGRAM_API_BASE_URL": "",
+    # Slack (off unless SLACK_TOKEN and SLACK_SIGNING_SECRET).
+    "SLACK_TOKEN": "",
+    "SLACK_SIGNING_SECRET": "",
+    "SLACK_API_BASE_URL": "https://slack.com/api/",
+}
+
+
+def get(name: str) -> str:
+    """The setting's value: the environment's if set and not empty, else its default."""
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    return DEFAULTS[name].format_map(_Resolver())
+
+
+def get_int(name: str) -> int:
+    return int(get(name))
+
+
+def get_float(name: str) -> float:
+    return float(get(name))
+
+
+class _Resolver(dict):
+    def __missing__(self, key: str) -> str:
+        return get(key)
+
+
+def resolved() -> dict[str, str]:
+    """Every setting with its value (environment, else default)."""
+    return {name: get(name) for name in DEFAULTS}
+
+
+def fill_environment() -> None:
+    """Set every unset setting to its default in ``os.environ`` (endpoints.yml references them)."""
+    for name, value in resolved().items():
+        if not os.environ.get(name):
+            os.environ[name] = value
+
+
+def main() -> None:
+    """Print ``export NAME=value`` for each setting the environment leaves unset."""
+    for name, value in resolved().items():
+        if not os.environ.get(name):
+            print(f"export {name}={shlex.quote(value)}")
+
+
+if __name__ == "__main__":
+    main()
