@@ -50,15 +50,15 @@ $(STAMP): requirements.lock
 
 install: $(STAMP)
 
-$(SPACY)/meta.json: scripts/build_spacy.py $(STAMP)
+$(SPACY)/meta.json: setup/build_spacy.py $(STAMP)
 	@echo "==> [2/3] Building the spaCy pipeline in $(SPACY)"
-	$(BIN)/python scripts/build_spacy.py $(SPACY)
+	$(BIN)/python setup/build_spacy.py $(SPACY)
 
 spacy: $(SPACY)/meta.json
 
-$(WEBCHAT): scripts/fetch_webchat.sh
+$(WEBCHAT): setup/fetch_webchat.sh
 	@echo "==> Fetching the rasa-webchat 1.0.1 bundle (npm pack, sha256 checked)"
-	scripts/fetch_webchat.sh
+	setup/fetch_webchat.sh
 
 webchat: $(WEBCHAT)
 
@@ -93,14 +93,14 @@ test: system-packages-test $(MODEL) $(WEBCHAT) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 eval: $(MODEL)
-	$(BIN)/python -m scripts.eval_report $(EVAL_ARGS)
+	$(BIN)/python -m tools.eval_report $(EVAL_ARGS)
 
 # Reads the unanswered-question log (UNANSWERED_DB_URL, else the tracker store).
 review: $(STAMP)
-	$(BIN)/python -m scripts.review $(REVIEW_ARGS)
+	$(BIN)/python -m tools.review $(REVIEW_ARGS)
 
 bench: $(MODEL) $(WEBCHAT)
-	$(BIN)/python -m scripts.bench
+	$(BIN)/python -m tools.bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -112,7 +112,7 @@ format: $(STAMP)
 
 # Regenerates requirements.lock from pyproject.toml in a throw-away venv.
 lock:
-	scripts/lock.sh
+	setup/lock.sh
 
 clean:
 	rm -rf models build reports .rasa results node_modules

@@ -3,7 +3,7 @@
 Every fallback, "did you mean", "None of these" and low-confidence answer is
 stored with its text, time, channel and top intents, and nothing else: no
 sender id, no metadata. Rows older than the retention period are deleted on
-each write. `make review` (scripts/review.py) reads the log for the content owner.
+each write. `make review` (tools/review.py) reads the log for the content owner.
 
 It lives in the tracker store's database by default (its own table), so a
 deployment has one database to back up; UNANSWERED_DB_URL can move it.

@@ -4,7 +4,7 @@ Every call to the action server ends in ``RemoteAction._validate_action_result``
 which calls ``jsonschema.validate(result, schema)``. That builds a validator
 and first checks the schema itself against the JSON Schema 2020-12 metaschema,
 on every single message. Profiling the Rasa server under load
-(`python -m scripts.profile_server`) put 49% of its CPU time there.
+(`python -m tools.profile_server`) put 49% of its CPU time there.
 
 ``install()`` replaces the method with one that checks the (constant) schema
 once, keeps the validator, and reports the same error as before

@@ -2,7 +2,7 @@
 
 With SQLite (the default store of `make run`), Rasa commits every message in
 SQLite's default rollback-journal mode with a full fsync, inside the event
-loop: profiling under load (`python -m scripts.profile_server`) showed the
+loop: profiling under load (`python -m tools.profile_server`) showed the
 commits as the largest single cost once the action-response validation was
 fixed (channels/action_validation.py). ``TunedSQLTrackerStore`` switches SQLite
 to write-ahead logging with ``synchronous=NORMAL``: a commit appends to the

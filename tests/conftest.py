@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import requests
 
-from scripts.servers import start_bot
 from tests import helpers
+from tests.support.processes import start_bot
 
 
 @pytest.fixture(scope="session")

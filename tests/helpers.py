@@ -9,7 +9,7 @@ import yaml
 
 from bot import paths
 from bot.paths import ROOT as ROOT
-from scripts.similarity import normalise as normalise
+from tools.similarity import normalise as normalise
 
 # The repository's files (one definition each: bot/paths.py), as the tests name them.
 CONTENT_FILE = paths.CONTENT

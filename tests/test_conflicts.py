@@ -1,7 +1,7 @@
 """Conflict check: training examples of different intents must not be near duplicates.
 
 Two examples of different intents conflict when their similarity (the larger of
-word and character-trigram Jaccard after normalisation, scripts/similarity.py)
+word and character-trigram Jaccard after normalisation, tools/similarity.py)
 is at least NEAR_DUPLICATE, unless the words that differ include a
 discriminator: a word that by design tells the two questions apart.
 
@@ -21,8 +21,8 @@ from itertools import combinations
 
 import pytest
 
-from scripts.similarity import normalise, similarity, words
 from tests import helpers
+from tools.similarity import normalise, similarity, words
 
 NEAR_DUPLICATE = 0.7
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from actions.content import ContentError, FaqContent
-from scripts.similarity import near_duplicate
 from tests import helpers
+from tools.similarity import near_duplicate
 
 
 def catalog_problems(domain: dict[str, Any], content: dict[str, Any]) -> list[str]:

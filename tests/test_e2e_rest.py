@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from scripts.evaluate import MIN_FAQ_ACCURACY
 from tests import helpers
+from tools.evaluate import MIN_FAQ_ACCURACY
 
 
 def test_the_nine_seed_questions_get_their_answers_word_for_word(bot, seed):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scripts.eval_report import did_you_mean_table, shipped_thresholds, sweep_table
-from scripts.evaluate import Prediction, scores
+from tools.eval_report import did_you_mean_table, shipped_thresholds, sweep_table
+from tools.evaluate import Prediction, scores
 
 
 def p(expected: str, top: str, confidence: float, margin: float = 0.5) -> Prediction:

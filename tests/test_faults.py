@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scripts.servers import start_bot
 from tests import helpers
 from tests.conftest import Bot
+from tests.support.processes import start_bot
 
 # Short, so that the hung-server case takes seconds (the default is 10 s).
 ACTION_TIMEOUT_S = 3

@@ -23,10 +23,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 import patches
 from channels.inbound import MAX_JSON_DEPTH
-from scripts.servers import request_max_bytes, start_bot
-from scripts.services import start_postgres
 from stores.tracker_store import TunedSQLTrackerStore
 from tests.conftest import Bot
+from tests.support.databases import start_postgres
+from tests.support.processes import request_max_bytes, start_bot
 
 EXAMPLES = 300
 

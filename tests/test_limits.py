@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from channels.inbound import MAX_MESSAGE_CHARS
-from scripts.servers import request_max_bytes
 from tests import helpers
+from tests.support.processes import request_max_bytes
 
 MAX_BYTES = request_max_bytes()
 

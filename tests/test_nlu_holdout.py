@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scripts.evaluate import (
+from tests import helpers
+from tools.evaluate import (
     MIN_FAQ_ACCURACY,
     MIN_OOS_REJECTION,
     Prediction,
@@ -10,7 +11,6 @@ from scripts.evaluate import (
     load_examples,
     score,
 )
-from tests import helpers
 
 
 def test_held_out_accuracy_and_out_of_scope_rejection(bot):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from scripts.servers import server_env
 from tests.helpers import MODEL, ROOT
+from tests.support.processes import server_env
 
 
 def rasa(*args: str) -> subprocess.CompletedProcess:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from scripts.servers import free_port, request_max_bytes
 from tests import helpers
+from tests.support.processes import free_port, request_max_bytes
 
 READY_TIMEOUT_S = 240
 

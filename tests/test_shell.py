@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pexpect
 
-from scripts.servers import free_port, server_env
 from tests import helpers
+from tests.support.processes import free_port, server_env
 
 
 def make_shell(tmp_path, action_endpoint_port: int | None = None) -> pexpect.spawn:

@@ -29,9 +29,9 @@ from channels.slack import (
     EnvSlackInput,
     escape_text,
 )
-from scripts.servers import start_bot
 from tests import helpers
 from tests.fake_slack import BOT_USER_ID, TEAM_ID, Call, FakeSlack
+from tests.support.processes import start_bot
 
 TOKEN = "xoxb-test"
 SIGNING_SECRET = secrets.token_hex(16)

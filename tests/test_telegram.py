@@ -12,9 +12,9 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from scripts.servers import free_port, start_bot
 from tests import helpers
 from tests.fake_api import JsonApiHandler
+from tests.support.processes import free_port, start_bot
 
 TOKEN = "123456789:TEST-token-for-the-fake-bot-api"
 BOT_NAME = "faq_test_bot"

@@ -5,7 +5,7 @@ No official English model can be downloaded on our machines, so we build one:
 ``spacy-lookups-data``. ``nlp.initialize()`` copies the table into the pipeline,
 so ``spacy-lookups-data`` is needed only here, at build time.
 
-Usage: python scripts/build_spacy.py OUTPUT_DIR
+Usage: python setup/build_spacy.py OUTPUT_DIR
 """
 
 from __future__ import annotations

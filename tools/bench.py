@@ -17,7 +17,7 @@ Rasa (channels/). Both are measured the same way:
 Then our configuration again as two Rasa instances sharing PostgreSQL and
 Redis (docs/production.md), the load spread over both, for the scaling figures.
 
-Usage: python -m scripts.bench [--skip-stock] [--skip-cluster] [--scale F]
+Usage: python -m tools.bench [--skip-stock] [--skip-cluster] [--scale F]
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ import requests
 from actions.content import FaqContent
 from bot import paths
 from bot.paths import ROOT
-from scripts.evaluate import Prediction, load_examples, score
-from scripts.servers import Server, server_env, start_bot, start_rasa, wait_ready
+from tests.support.processes import Server, server_env, start_bot, start_rasa, wait_ready
+from tools.evaluate import Prediction, load_examples, score
 
 LEVELS = (1, 8, 32)
 TURNS = 10  # messages per conversation, then a new sender
@@ -238,7 +238,7 @@ def serve_and_measure(model: Path, workdir: Path, scale: float, stock: bool) -> 
 
 def measure_cluster(model: Path, workdir: Path, scale: float) -> dict[str, object]:
     """Two Rasa instances on PostgreSQL + Redis; the client spreads conversations."""
-    from scripts.services import redis_lock_store_env, start_postgres, start_redis
+    from tests.support.databases import redis_lock_store_env, start_postgres, start_redis
 
     workdir.mkdir(parents=True, exist_ok=True)
     postgres, redis = start_postgres(), start_redis()

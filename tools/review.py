@@ -3,12 +3,12 @@
 Reads the unanswered-question log (actions/unanswered.py): every fallback,
 "did you mean", "None of these" and low-confidence answer. Similar questions
 are grouped (word or character-trigram similarity of their topic words,
-scripts/similarity.py), each
+tools/similarity.py), each
 group with its count, kinds, channels and the intent the bot leaned to; the
 group seen most recently comes first. Add a group's questions as paraphrases of
 the right intent in data/nlu.yml, or as out_of_scope examples.
 
-Usage: python -m scripts.review [--days N] [--similarity S] [--limit N]
+Usage: python -m tools.review [--days N] [--similarity S] [--limit N]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from actions.unanswered import KINDS, Unanswered, UnansweredLog, utcnow
-from scripts.similarity import STOPWORDS, similarity
+from tools.similarity import STOPWORDS, similarity
 
 DEFAULT_SIMILARITY = 0.6
 SHOWN_TEXTS = 5

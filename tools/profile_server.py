@@ -5,7 +5,7 @@ and samples the Rasa server with py-spy. Writes reports/profile.svg (a flame
 graph) and prints the functions that take the most time, inclusive and by
 where the time is spent.
 
-Usage: python -m scripts.profile_server [--seconds N]
+Usage: python -m tools.profile_server [--seconds N]
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 from bot.paths import ROOT
-from scripts.bench import load
-from scripts.servers import start_bot
+from tests.support.processes import start_bot
+from tools.bench import load
 
 TOP = 25
 

@@ -6,7 +6,7 @@ that passes the FallbackClassifier; an out-of-scope question counts as rejected
 when it ends in ``out_of_scope`` or ``nlu_fallback`` (the fallback reply).
 
 The scoring lives here once: the test suite scores the running server with it,
-and ``make eval`` (scripts/eval_report.py) adds per-intent figures, a threshold
+and ``make eval`` (tools/eval_report.py) adds per-intent figures, a threshold
 sweep and k-fold cross-validation.
 """
 

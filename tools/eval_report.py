@@ -6,7 +6,7 @@ and F1, FAQ accuracy, out-of-scope rejection, the errors, and a sweep of the
 fallback threshold. It writes ``reports/eval.md`` and a confusion matrix
 (``reports/confusion_holdout.png``). Exits non-zero below the targets.
 
-Usage: python -m scripts.eval_report [--folds K] [--model PATH]
+Usage: python -m tools.eval_report [--folds K] [--model PATH]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from actions.suggest import candidates
 from bot import paths
 from bot.paths import CONFIG, NLU, REPORTS
 from bot.paths import MODEL as DEFAULT_MODEL
-from scripts.evaluate import (
+from tools.evaluate import (
     MIN_FAQ_ACCURACY,
     MIN_OOS_REJECTION,
     REJECTED,

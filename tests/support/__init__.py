@@ -1,0 +1,1 @@
+"""The test harness: starting the bot's processes and throw-away databases on loopback."""

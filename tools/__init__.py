@@ -1,0 +1,1 @@
+"""Developer tools: evaluation, review of unanswered questions, benchmark, profiler."""
