@@ -31,6 +31,7 @@ TEXT_FIELDS = (
     "did_you_mean_prompt",
     "none_of_these_button",
     "none_of_these_reply",
+    "text_only_reply",
 )
 
 
@@ -58,6 +59,8 @@ class FaqContent:
     did_you_mean_prompt: str
     none_of_these_button: str
     none_of_these_reply: str
+    # The Telegram channel's reply to a non-text message (channels/telegram.py).
+    text_only_reply: str
 
     def entry(self, intent: str | None) -> FaqEntry | None:
         """The entry of ``intent``, or None when it is not an FAQ intent we know."""

@@ -51,6 +51,8 @@ DEFAULTS: dict[str, str] = {
     "TELEGRAM_WEBHOOK_URL": "",
     "TELEGRAM_SECRET_TOKEN": "",
     "TELEGRAM_API_BASE_URL": "",
+    "TELEGRAM_API_TIMEOUT": "10",
+    "TELEGRAM_RETRY_MAX_SECONDS": "300",
     # Slack (off unless SLACK_TOKEN and SLACK_SIGNING_SECRET).
     "SLACK_TOKEN": "",
     "SLACK_SIGNING_SECRET": "",

@@ -9,6 +9,7 @@ import yaml
 
 from bot import paths
 from bot.paths import ROOT as ROOT
+from channels.inbound import MAX_MESSAGE_CHARS
 from tools.similarity import normalise as normalise
 
 # The repository's files (one definition each: bot/paths.py), as the tests name them.
@@ -37,6 +38,13 @@ def response_text(domain: dict[str, Any], name: str) -> str:
     """The text of a domain response (each has exactly one variant)."""
     (variant,) = domain["responses"][name]
     return variant["text"]
+
+
+def too_long_text(domain: dict[str, Any]) -> str:
+    """The reply to a message over FAQ_MAX_MESSAGE_CHARS, with the limit filled in."""
+    template = response_text(domain, "utter_message_too_long")
+    assert "{max_chars}" in template
+    return template.replace("{max_chars}", f"{MAX_MESSAGE_CHARS:,}")
 
 
 def content() -> dict[str, Any]:
