@@ -9,20 +9,25 @@ from another origin gets a 400.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
-logger = logging.getLogger(__name__)
+from bot import settings
 
-DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"
+logger = logging.getLogger(__name__)
 
 
 def allowed_origins() -> list[str]:
-    raw = os.environ.get("WEB_CHAT_ORIGINS", DEFAULT_ORIGINS)
-    return [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+    """``WEB_CHAT_ORIGINS``; empty means the page's own origin (the web page
+    `make run` serves on ``WEB_PORT``), never "any origin"."""
+    raw = settings.get("WEB_CHAT_ORIGINS")
+    origins = [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+    if origins:
+        return origins
+    port = settings.get("WEB_PORT")
+    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
 
 
 class OriginCheckedSocketIOInput(SocketIOInput):

@@ -8,15 +8,13 @@ Usage: python -m scripts.web  (WEB_PORT, default 8080; WEB_HOST, default 0.0.0.0
 from __future__ import annotations
 
 import json
-import os
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = ROOT / "web" / "index.html"
-BUNDLE = ROOT / "build" / "webchat" / "index.js"
+from bot import settings
+from bot.paths import WEB_PAGE as PAGE
+from bot.paths import WEBCHAT_BUNDLE as BUNDLE
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -54,11 +52,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    port = int(os.environ.get("WEB_PORT", "8080"))
-    host = os.environ.get("WEB_HOST", "0.0.0.0")
-    socket_url = os.environ.get(
-        "RASA_PUBLIC_URL", f"http://localhost:{os.environ.get('RASA_PORT', '5005')}"
-    )
+    port = settings.get_int("WEB_PORT")
+    host = settings.get("WEB_HOST")
+    socket_url = settings.get("RASA_PUBLIC_URL")
     if not BUNDLE.exists():
         raise SystemExit(f"{BUNDLE} is missing: run `make webchat`")
     server = ThreadingHTTPServer((host, port), partial(Handler, socket_url=socket_url))

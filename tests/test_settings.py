@@ -107,3 +107,13 @@ def test_every_default_resolves(name, monkeypatch):
     for other in settings.DEFAULTS:
         monkeypatch.delenv(other, raising=False)
     assert "{" not in settings.get(name)
+
+
+def test_empty_web_chat_origins_mean_the_pages_own_origin_never_any(monkeypatch):
+    from channels.socketio import allowed_origins
+
+    monkeypatch.setenv("WEB_CHAT_ORIGINS", "")
+    monkeypatch.setenv("WEB_PORT", "8123")
+    assert allowed_origins() == ["http://localhost:8123", "http://127.0.0.1:8123"]
+    monkeypatch.setenv("WEB_CHAT_ORIGINS", "https://faq.example.org/, https://b.example")
+    assert allowed_origins() == ["https://faq.example.org", "https://b.example"]
