@@ -2,9 +2,13 @@
 
 Speaks the real protocol: ``POST /api/<method>`` with a JSON or form-encoded
 body, the token as ``Authorization: Bearer …`` (or a ``token`` form field), and
-always HTTP 200 with ``{"ok": true, …}`` or ``{"ok": false, "error": "…"}``.
+HTTP 200 with ``{"ok": true, …}`` or ``{"ok": false, "error": "…"}``.
 ``chat.postMessage`` is checked like Slack checks it (channel, text or blocks,
-Block Kit limits) so that a message Slack would refuse is refused here too.
+Block Kit limits) so that a message Slack would refuse is refused here too;
+text over 40,000 characters, which Slack would cut, is refused (``msg_too_long``).
+``fail_next`` makes the next message to a channel fail as Slack can make it
+fail: ``ratelimited`` (HTTP 429 with ``Retry-After``) or any other error code
+(HTTP 200; ``invalid_blocks`` only hits a message with blocks).
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from tests.fake_api import JsonApiHandler
 BOT_USER_ID = "U0FAQBOT"
 BOT_ID = "B0FAQBOT"
 TEAM_ID = "T0FAQTEST"
+# Slack's limits: characters per message text and per section block's text (kept
+# apart from channels/slack.py's, so that a wrong limit there fails the tests).
+MAX_TEXT_CHARS = 40_000
+MAX_SECTION_CHARS = 3000
 
 
 @dataclass
@@ -32,6 +40,27 @@ class Call:
     params: dict[str, Any]
     content_type: str
     response: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Failure:
+    """A scripted ``chat.postMessage`` failure (see ``FakeSlack.fail_next``)."""
+
+    error: str
+    retry_after: int = 1
+
+    def hits(self, params: dict[str, Any]) -> bool:
+        return self.error != "invalid_blocks" or bool(params.get("blocks"))
+
+    @property
+    def status(self) -> int:
+        return 429 if self.error == "ratelimited" else 200
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.status == 429 else {}
 
 
 class FakeSlack(ThreadingHTTPServer):
@@ -43,6 +72,7 @@ class FakeSlack(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), FakeSlackHandler)
         self.token = token
         self.calls: list[Call] = []
+        self.failures: dict[str, list[Failure]] = {}
         self.changed = threading.Condition()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -64,16 +94,31 @@ class FakeSlack(ThreadingHTTPServer):
             self.calls.append(call)
             self.changed.notify_all()
 
-    def posts(self, channel: str) -> list[Call]:
-        """Successful ``chat.postMessage`` calls to ``channel``, in order."""
+    def fail_next(self, channel: str, error: str, retry_after: int = 1) -> None:
+        """Make the next ``chat.postMessage`` to ``channel`` fail with ``error``
+        (queued: call again for the one after)."""
+        with self.changed:
+            self.failures.setdefault(channel, []).append(Failure(error, retry_after))
+
+    def take_failure(self, call: Call) -> Failure | None:
+        with self.changed:
+            queued = self.failures.get(call.params.get("channel"), [])
+            if call.method == "chat.postMessage" and queued and queued[0].hits(call.params):
+                return queued.pop(0)
+            return None
+
+    def attempts(self, channel: str) -> list[Call]:
+        """Every ``chat.postMessage`` call to ``channel``, failed or not, in order."""
         with self.changed:
             return [
                 c
                 for c in self.calls
-                if c.method == "chat.postMessage"
-                and c.params.get("channel") == channel
-                and c.response.get("ok")
+                if c.method == "chat.postMessage" and c.params.get("channel") == channel
             ]
+
+    def posts(self, channel: str) -> list[Call]:
+        """Successful ``chat.postMessage`` calls to ``channel``, in order."""
+        return [c for c in self.attempts(channel) if c.response.get("ok")]
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -106,9 +151,14 @@ class FakeSlackHandler(JsonApiHandler):
         auth = self.headers.get("Authorization", "")
         token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.pop("token", None)
         call = Call(method, token, params, content_type)
-        call.response = self.answer(call)
+        failure = self.server.take_failure(call)
+        if failure is None:
+            call.response, headers = self.answer(call), {}
+        else:
+            call.response = {"ok": False, "error": failure.error}
+            call.status, headers = failure.status, failure.headers
         self.server.record(call)
-        return self.reply(200, call.response)
+        return self.reply(call.status, call.response, headers)
 
     def answer(self, call: Call) -> dict[str, Any]:
         if not call.token:
@@ -133,6 +183,8 @@ class FakeSlackHandler(JsonApiHandler):
                 return {"ok": False, "error": "invalid_blocks_format"}
         if not params.get("text") and not blocks:
             return {"ok": False, "error": "no_text"}
+        if len(params.get("text") or "") > MAX_TEXT_CHARS:
+            return {"ok": False, "error": "msg_too_long"}
         if blocks is not None and not valid_blocks(blocks):
             return {"ok": False, "error": "invalid_blocks"}
         ts = f"{time.time():.6f}"
@@ -169,7 +221,7 @@ def valid_blocks(blocks: Any) -> bool:
             text = block.get("text") or {}
             if text.get("type") not in ("plain_text", "mrkdwn") or not text.get("text"):
                 return False
-            if len(text["text"]) > 3000:
+            if len(text["text"]) > MAX_SECTION_CHARS:
                 return False
         elif block.get("type") == "actions":
             elements = block.get("elements") or []
