@@ -42,5 +42,7 @@ async def test_socketio_session_gets_exact_answers(bot, seed):
         await client.disconnect()
 
     # The conversation is stored under the session id.
-    users = [e["text"] for e in bot.tracker(session_id, channel=None)["events"] if e["event"] == "user"]
+    users = [
+        e["text"] for e in bot.tracker(session_id, channel=None)["events"] if e["event"] == "user"
+    ]
     assert users == [seed[7][0], seed[3][0], "hi"]
