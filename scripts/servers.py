@@ -13,14 +13,16 @@ from typing import Any
 
 import requests
 
+from channels.inbound import DEFAULT_MAX_BODY_BYTES
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "faq.tar.gz"
 
 READY_TIMEOUT_S = 240
 # Largest request body the Rasa server reads (Sanic's REQUEST_MAX_SIZE, which
-# Sanic takes from SANIC_REQUEST_MAX_SIZE); bigger bodies get a 413. The
-# Makefile has the same default for `make run`.
-DEFAULT_REQUEST_MAX_BYTES = 65536
+# Sanic takes from SANIC_REQUEST_MAX_SIZE); bigger bodies get a 413, and bigger
+# socket.io packets close the socket. The Makefile has the same default for `make run`.
+DEFAULT_REQUEST_MAX_BYTES = DEFAULT_MAX_BODY_BYTES
 
 
 def free_port() -> int:
