@@ -28,19 +28,22 @@ WEB_PORT            ?= 8080
 ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
 TRACKER_STORE_URL   ?= sqlite:///var/tracker.db
 RASA_PUBLIC_URL     ?= http://localhost:$(RASA_PORT)
-WEB_CHAT_ORIGINS    ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
+# Empty: only the page's own origin (WEB_PUBLIC_URL's, else localhost and 127.0.0.1
+# on WEB_PORT) may open a socket.io connection (channels/socketio.py).
+WEB_PUBLIC_URL      ?=
+WEB_CHAT_ORIGINS    ?=
 # The lock store (endpoints.yml): in_memory for one Rasa process, redis for several.
 LOCK_STORE_TYPE     ?= in_memory
 REDIS_HOST          ?= localhost
 REDIS_PORT          ?= 6379
 REDIS_DB            ?= 1
 REDIS_PASSWORD      ?=
-# Largest request body in bytes; Sanic answers bigger ones with 413 (scripts/servers.py
-# has the same default for the tests).
+# Largest request body (and socket.io packet) in bytes; Sanic answers bigger bodies
+# with 413 (the same default as channels/inbound.py, which the tests' servers use).
 SANIC_REQUEST_MAX_SIZE ?= 65536
 export RASA_PORT ACTIONS_PORT WEB_PORT ACTION_ENDPOINT_URL TRACKER_STORE_URL
 export LOCK_STORE_TYPE REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD
-export RASA_PUBLIC_URL WEB_CHAT_ORIGINS SANIC_REQUEST_MAX_SIZE
+export RASA_PUBLIC_URL WEB_PUBLIC_URL WEB_CHAT_ORIGINS SANIC_REQUEST_MAX_SIZE
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   ?= 2
 export PYTHONDONTWRITEBYTECODE := 1

@@ -10,6 +10,7 @@ import yaml
 
 # One definition of each path; re-exported here for the tests.
 from actions.content import DEFAULT_CONTENT_FILE as CONTENT_FILE
+from channels.inbound import MAX_MESSAGE_CHARS
 from scripts.evaluate import DEFAULT_HOLDOUT
 from scripts.servers import MODEL as MODEL
 from scripts.servers import ROOT
@@ -40,6 +41,13 @@ def response_text(domain: dict[str, Any], name: str) -> str:
     """The text of a domain response (each has exactly one variant)."""
     (variant,) = domain["responses"][name]
     return variant["text"]
+
+
+def too_long_text(domain: dict[str, Any]) -> str:
+    """The reply to a message over FAQ_MAX_MESSAGE_CHARS, with the limit filled in."""
+    template = response_text(domain, "utter_message_too_long")
+    assert "{max_chars}" in template
+    return template.replace("{max_chars}", f"{MAX_MESSAGE_CHARS:,}")
 
 
 def content() -> dict[str, Any]:
