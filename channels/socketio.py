@@ -14,12 +14,13 @@ Stock Rasa 3.6's ``SocketIOInput``
 
 This channel keeps Rasa's events, rooms and replies, and
 
-- lets only ``WEB_CHAT_ORIGINS`` (comma-separated) connect: a request from
-  another origin gets a 400. Empty or unset means the page's own origin, never
-  any origin: ``WEB_PUBLIC_URL``'s, or http://localhost:WEB_PORT and
-  http://127.0.0.1:WEB_PORT. (engine.io lets in clients that send no ``Origin``
-  header, which browsers always send; they meet the rules below all the same.)
-  A ``WEB_PUBLIC_URL`` that is not an absolute URL stops Rasa at start-up.
+- lets only ``WEB_CHAT_ORIGINS`` (comma-separated http(s) origins) connect: a
+  request from another origin gets a 400. Empty or unset means the page's own
+  origin, never any origin: ``WEB_PUBLIC_URL``'s, or http://localhost:WEB_PORT
+  and http://127.0.0.1:WEB_PORT. An entry that is not an http(s) URL (``*``
+  included) stops Rasa at start-up with the reason. (engine.io lets in clients
+  that send no ``Origin`` header, which browsers always send; they meet the
+  rules below all the same.)
 - caps an engine.io packet at ``inbound.MAX_BODY_BYTES`` (SANIC_REQUEST_MAX_SIZE,
   64 KiB), the HTTP body cap: a bigger websocket message closes that socket, and
   a bigger HTTP-polling POST gets Sanic's 413, before anything is parsed;
@@ -50,12 +51,24 @@ logger = logging.getLogger(__name__)
 CHANNEL = "socketio"
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``, as a browser sends it in ``Origin``."""
+    """The origin of an http(s) ``url`` as a browser sends it in ``Origin``:
+    ``scheme://host[:port]``, lower case, without a path or a default port."""
     parts = urlsplit(url.strip())
-    if not parts.scheme or not parts.netloc:
-        raise ValueError(f"not an absolute URL: {url!r}")
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if scheme not in DEFAULT_PORTS or not parts.hostname or port == -1:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if port is None or port == DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
 
 
 def page_origins() -> list[str]:
@@ -64,13 +77,13 @@ def page_origins() -> list[str]:
     if public_url:
         return [origin_of(public_url)]
     port = os.environ.get("WEB_PORT", "8080").strip() or "8080"
-    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    return [origin_of(f"http://localhost:{port}"), origin_of(f"http://127.0.0.1:{port}")]
 
 
 def allowed_origins() -> list[str]:
     """``WEB_CHAT_ORIGINS``, or the page's own origins when it is empty or unset."""
     raw = os.environ.get("WEB_CHAT_ORIGINS", "")
-    origins = [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+    origins = [origin_of(origin) for origin in raw.split(",") if origin.strip()]
     return origins or page_origins()
 
 

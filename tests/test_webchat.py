@@ -92,10 +92,14 @@ def test_socketio_accepts_only_the_page_origin(bot):
         ({}, ["http://localhost:8080", "http://127.0.0.1:8080"]),
         ({"WEB_CHAT_ORIGINS": ""}, ["http://localhost:8080", "http://127.0.0.1:8080"]),
         ({"WEB_CHAT_ORIGINS": " , ", "WEB_PORT": "9000"}, ["http://localhost:9000", "http://127.0.0.1:9000"]),
-        ({"WEB_PUBLIC_URL": "https://Chat.Example.org/faq/", "WEB_PORT": "9000"}, ["https://chat.example.org"]),
-        ({"WEB_CHAT_ORIGINS": "https://a.example/, https://b.example:8443"}, ["https://a.example", "https://b.example:8443"]),
+        ({"WEB_PUBLIC_URL": "https://Chat.Example.org:443/faq/", "WEB_PORT": "9000"}, ["https://chat.example.org"]),
+        ({"WEB_PUBLIC_URL": "http://[::1]:8080"}, ["http://[::1]:8080"]),
+        (
+            {"WEB_CHAT_ORIGINS": "https://a.example/, http://b.example:80,https://c.example:8443"},
+            ["https://a.example", "http://b.example", "https://c.example:8443"],
+        ),
     ],
-    ids=["unset", "empty", "blank", "public URL", "listed"],
+    ids=["unset", "empty", "blank", "public URL", "IPv6", "listed"],
 )  # fmt: skip
 def test_an_empty_origin_list_means_the_page_own_origin(monkeypatch, env, origins):
     for name in ("WEB_CHAT_ORIGINS", "WEB_PUBLIC_URL", "WEB_PORT"):
@@ -106,10 +110,20 @@ def test_an_empty_origin_list_means_the_page_own_origin(monkeypatch, env, origin
     assert channel.allowed_origins() == origins
 
 
-def test_a_public_url_must_be_absolute(monkeypatch):
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WEB_PUBLIC_URL", "chat.example.org"),
+        ("WEB_PUBLIC_URL", "https://chat.example.org:99999"),
+        ("WEB_CHAT_ORIGINS", "*"),
+        ("WEB_CHAT_ORIGINS", "https://a.example,localhost:8080"),
+        ("WEB_CHAT_ORIGINS", "file:///srv/faq/index.html"),
+    ],
+)
+def test_an_origin_must_be_an_http_url(monkeypatch, name, value):
     monkeypatch.setenv("WEB_CHAT_ORIGINS", "")
-    monkeypatch.setenv("WEB_PUBLIC_URL", "chat.example.org")
-    with pytest.raises(ValueError, match="not an absolute URL"):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match="not an http\\(s\\) URL"):
         channel.allowed_origins()
 
 
