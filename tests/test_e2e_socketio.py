@@ -29,7 +29,7 @@ import socketio
 import websockets
 
 from channels import socketio as channel
-from channels.inbound import MAX_BODY_BYTES, MAX_MESSAGE_CHARS, BadInput
+from channels.inbound import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MESSAGE_CHARS, BadInput
 from tests import helpers
 
 REPLY_TIMEOUT_S = 30
@@ -318,6 +318,32 @@ def test_conversation_ids_are_namespaced(data, persistence, conversation):
 def test_the_sid_fallback_is_checked_too(sid, reason):
     with pytest.raises(BadInput, match=reason):
         channel.parse_message({"message": "hi"}, sid, session_persistence=False)
+
+
+def nested(levels: int) -> Any:
+    value: Any = "x"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("metadata", "reason"),
+    [
+        ("{not json", "'metadata': body must be valid JSON"),
+        ("[1, 2]", "'metadata' must be a JSON object"),
+        (["a"], "'metadata' must be a JSON object"),
+        ({"a": nested(MAX_JSON_DEPTH)}, f"'metadata' nested more than {MAX_JSON_DEPTH} levels"),
+    ],
+    ids=["invalid JSON string", "JSON list", "list", "too deep"],
+)
+def test_bad_metadata_is_refused(metadata, reason):
+    with pytest.raises(BadInput, match=reason):
+        channel.parse_message({"message": "hi", "metadata": metadata}, "sid", False)
+    # At the limit (the object and its lists: MAX_JSON_DEPTH levels) it is kept.
+    at_limit = {"a": nested(MAX_JSON_DEPTH - 1)}
+    kept = channel.parse_message({"message": "hi", "metadata": at_limit}, "sid", False)
+    assert kept["metadata"] == at_limit
 
 
 def test_a_session_request_without_an_id_gets_a_new_one():
