@@ -19,5 +19,6 @@ ENV_EXAMPLE = ROOT / ".env.example"
 
 MODEL = ROOT / "models" / "faq.tar.gz"
 WEB_PAGE = ROOT / "web" / "index.html"
+WEB_CHAT_SCRIPT = ROOT / "web" / "chat.js"
 WEBCHAT_BUNDLE = ROOT / "build" / "webchat" / "index.js"
 REPORTS = ROOT / "reports"

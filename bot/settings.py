@@ -23,6 +23,7 @@ DEFAULTS: dict[str, str] = {
     "WEB_PORT": "8080",
     "WEB_HOST": "0.0.0.0",
     "RASA_PUBLIC_URL": "http://localhost:{RASA_PORT}",
+    "WEB_PUBLIC_URL": "",
     "WEB_CHAT_ORIGINS": "",
     "ACTION_ENDPOINT_URL": "http://localhost:{ACTIONS_PORT}/webhook",
     # Stores.

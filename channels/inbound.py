@@ -19,6 +19,9 @@ lets through what another refuses:
 - **Internal payloads**: only this module writes ``/nlu_fallback{...}`` (the
   over-long message). A user who types it is refused, so nothing a user sends
   is ever echoed into a reply through an entity.
+- **Size** (``MAX_BODY_BYTES``): the most bytes a channel reads in one request
+  body or socket.io packet, ``SANIC_REQUEST_MAX_SIZE`` (Sanic answers bigger HTTP
+  bodies with a 413 itself; channels/socketio.py caps engine.io's packets).
 - **Metadata and JSON** (``clean_metadata``, ``load_json``): strings cleaned
   like text, nesting at most ``MAX_JSON_DEPTH`` deep, non-finite numbers
   dropped; a body nested deeper is refused (Python's decoder would otherwise
@@ -39,6 +42,9 @@ from typing import Any
 from bot import settings
 
 MAX_ID_CHARS = 128
+# Sanic's body cap (SANIC_REQUEST_MAX_SIZE, default in bot/settings.py), also the
+# socket.io packet cap; 64 KiB holds the longest message in any script.
+MAX_BODY_BYTES = settings.get_int("SANIC_REQUEST_MAX_SIZE")
 MAX_JSON_DEPTH = 32
 MAX_MESSAGE_CHARS = settings.get_int("FAQ_MAX_MESSAGE_CHARS")
 # What an over-long message becomes. ``nlu_fallback`` is Rasa's built-in intent
@@ -105,6 +111,17 @@ def user_text(message: Any) -> UserText:
     if text.startswith("/"):
         check_user_payload(text)
     return UserText(text)
+
+
+def user_turn(message: Any, metadata: Any) -> tuple[str, dict[str, Any] | None]:
+    """The text Rasa gets for ``message`` (``user_text``) and the turn's metadata:
+    ``clean_metadata`` of ``metadata``, plus what the text adds (an over-long
+    message's length)."""
+    cleaned = clean_metadata(metadata)
+    turn = user_text(message)
+    if turn.metadata:
+        cleaned = {**(cleaned or {}), **turn.metadata}
+    return turn.text, cleaned
 
 
 def check_user_payload(text: str) -> None:

@@ -41,14 +41,11 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise inbound.BadInput("body must be a JSON object")
     sender = inbound.check_id(body.get("sender"))
-    metadata = inbound.clean_metadata(body.get("metadata"))
-    message = inbound.user_text(body.get("message"))
-    if message.metadata:
-        metadata = {**(metadata or {}), **message.metadata}
+    text, metadata = inbound.user_turn(body.get("message"), body.get("metadata"))
     return {
         "sender": sender,
         "conversation_id": f"{RestInput.name()}:{sender}",
-        "message": message.text,
+        "message": text,
         "metadata": metadata,
     }
 

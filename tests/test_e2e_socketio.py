@@ -1,4 +1,13 @@
-"""The socket.io channel (used by web chat widgets) delivers exact answers.
+"""The socket.io channel (the web chat's) against the real servers.
+
+Exact answers in a persistent session, and the rules every channel shares
+(channels/inbound.py, channels/socketio.py): bad session ids and events are
+dropped with a log line while the server goes on answering, messages get the
+REST length cap and cleaning, internal payloads typed by a user are refused, and
+engine.io packets over the body cap close the socket before anything is parsed.
+
+The clients send no ``Origin`` header (browsers always do): engine.io's origin
+check lets them in, so these rules are all that stands between them and Rasa.
 
 With python-socketio 5.10+ and session_persistence, Rasa 3.6 never delivers a
 reply (RasaHQ/rasa#13027); this fails if the pin to 5.9.0 is lost.
@@ -7,42 +16,338 @@ reply (RasaHQ/rasa#13027); this fails if the pin to 5.9.0 is lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import time
 import uuid
+from collections.abc import AsyncIterator
+from typing import Any
 
+import pytest
+import requests
 import socketio
+import websockets
 
+from channels import socketio as channel
+from channels.inbound import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MESSAGE_CHARS, BadInput
 from tests import helpers
+
+REPLY_TIMEOUT_S = 30
+
+
+class Session:
+    """A python-socketio 5.9.0 client in one persistent session.
+
+    HTTP polling: the websocket client needs a newer aiohttp than Rasa pins.
+    """
+
+    def __init__(self, url: str, session_id: str | None = None) -> None:
+        self.url = url
+        self.session_id = session_id or f"sio-{uuid.uuid4().hex}"
+        self.client = socketio.AsyncClient()
+        self.replies: asyncio.Queue = asyncio.Queue()
+        self.confirmed: asyncio.Queue = asyncio.Queue()
+        self.client.on("bot_uttered", self.replies.put)
+        self.client.on("session_confirm", self.confirmed.put)
+        self.sid = ""
+
+    async def __aenter__(self) -> Session:
+        await self.client.connect(self.url, socketio_path="/socket.io", transports=["polling"])
+        self.sid = self.client.get_sid()  # the socket's id, which the server's log names
+        await self.client.emit("session_request", {"session_id": self.session_id})
+        assert await asyncio.wait_for(self.confirmed.get(), REPLY_TIMEOUT_S) == self.session_id
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.disconnect()
+
+    async def send(self, message: str, **extra: Any) -> None:
+        await self.client.emit(
+            "user_uttered", {"message": message, "session_id": self.session_id, **extra}
+        )
+
+    async def reply(self) -> dict[str, Any]:
+        return await asyncio.wait_for(self.replies.get(), REPLY_TIMEOUT_S)
+
+
+def user_turns(bot, session_id: str) -> list[dict[str, Any]]:
+    events = bot.tracker(session_id, channel="socketio")["events"]
+    return [event for event in events if event["event"] == "user"]
+
+
+def dropped_lines(bot, sid: str) -> list[str]:
+    """The Rasa server's log lines about events it dropped from socket ``sid``."""
+    log = bot.rasa.log.read_text(errors="replace")
+    return [line.split(" - ", 1)[1] for line in log.splitlines() if f"from {sid}: " in line]
 
 
 async def test_socketio_session_gets_exact_answers(bot, seed):
-    client = socketio.AsyncClient()
-    replies: asyncio.Queue = asyncio.Queue()
-    confirmed: asyncio.Queue = asyncio.Queue()
-    client.on("bot_uttered", replies.put)
-    client.on("session_confirm", confirmed.put)
-    session_id = f"sio-{uuid.uuid4().hex}"
-
-    # Polling transport: the websocket client needs a newer aiohttp than Rasa pins.
-    await client.connect(bot.rasa.url, socketio_path="/socket.io", transports=["polling"])
-    try:
-        await client.emit("session_request", {"session_id": session_id})
-        assert await asyncio.wait_for(confirmed.get(), 30) == session_id
+    async with Session(bot.rasa.url) as session:
         for question, answer in (seed[7], seed[3]):
-            await client.emit("user_uttered", {"message": question, "session_id": session_id})
-            reply = await asyncio.wait_for(replies.get(), 30)
-            assert reply["text"] == answer
-        await client.emit("user_uttered", {"message": "hi", "session_id": session_id})
-        greeting = await asyncio.wait_for(replies.get(), 30)
-        menu = await asyncio.wait_for(replies.get(), 30)
+            await session.send(question)
+            assert (await session.reply())["text"] == answer
+        await session.send("hi")
+        greeting, menu = await session.reply(), await session.reply()
         assert greeting["text"].startswith("Hello!")
         assert [b["payload"] for b in menu["quick_replies"]] == [
             b["payload"] for b in helpers.question_buttons()
         ]
-    finally:
-        await client.disconnect()
 
-    # The conversation is stored under the session id.
-    users = [
-        e["text"] for e in bot.tracker(session_id, channel=None)["events"] if e["event"] == "user"
-    ]
+    # The conversation is stored under the session id, in the socket.io namespace.
+    users = [e["text"] for e in user_turns(bot, session.session_id)]
     assert users == [seed[7][0], seed[3][0], "hi"]
+
+
+BAD_SESSION_IDS = {
+    "lone surrogate": ("\ud800", "'session_id' must contain only printable characters"),
+    "NUL": ("a\x00b", "'session_id' must contain only printable characters"),
+    "control character": ("a\x1bb", "'session_id' must contain only printable characters"),
+    "line separator": ("a\u2028b", "'session_id' must contain only printable characters"),
+    "129 characters": ("x" * 129, "'session_id' must be at most 128 characters"),
+    "blank": ("  ", "'session_id' must be a non-empty string"),
+    "number": (123, "'session_id' must be a non-empty string"),
+    "list": (["a"], "'session_id' must be a non-empty string"),
+    "object": ({"id": "a"}, "'session_id' must be a non-empty string"),
+    "boolean": (True, "'session_id' must be a non-empty string"),
+}
+
+
+async def test_bad_session_ids_and_events_are_dropped_and_the_server_answers(bot, seed):
+    question, answer = seed[5]
+    async with Session(bot.rasa.url) as session:
+        expected = []
+        for raw, reason in BAD_SESSION_IDS.values():
+            await session.client.emit("session_request", {"session_id": raw})
+            await session.client.emit("user_uttered", {"message": question, "session_id": raw})
+            expected += [f"Dropped socket.io session_request from {session.sid}: {reason}"]
+            expected += [f"Dropped socket.io message from {session.sid}: {reason}"]
+            # engine.io refuses a polling POST of over 16 packets: send a few at a time.
+            await asyncio.sleep(0.05)
+        await session.client.emit("session_request", "not an object")
+        await session.client.emit("user_uttered", ["not", "an", "object"])
+        await session.client.emit("user_uttered")
+        await session.client.emit("user_uttered", {"message": question})
+        expected += [
+            f"Dropped socket.io session_request from {session.sid}: "
+            "session_request data must be an object",
+            f"Dropped socket.io message from {session.sid}: message data must be an object",
+            f"Dropped socket.io message from {session.sid}: message data must be an object",
+            f"Dropped socket.io message from {session.sid}: "
+            "'session_id' is missing: send session_request first",
+        ]
+
+        # The same socket is still served, and gets nothing but this answer.
+        await session.send(question)
+        assert (await session.reply())["text"] == answer
+        assert session.replies.empty() and session.confirmed.empty()
+
+    assert bot.rasa.process.poll() is None
+    assert sorted(dropped_lines(bot, session.sid)) == sorted(expected)
+    assert [e["text"] for e in user_turns(bot, session.session_id)] == [question]
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (
+            '/nlu_fallback{"max_chars": "<a href=https://evil.example>x</a>"}',
+            "intent 'nlu_fallback' is internal",
+        ),
+        (
+            '/faq_why_koreans_in_kazakhstan{"max_chars": "<a href=https://evil.example>x</a>"}',
+            "intent payloads from users carry no entities",
+        ),
+    ],
+    ids=["internal intent", "entities"],
+)
+async def test_a_typed_payload_is_refused_and_never_echoed(bot, seed, payload, reason):
+    """Only channels/inbound.py writes ``/nlu_fallback{...}`` (its reply quotes the
+    ``max_chars`` entity): typed by a user, it would put their markup in a reply."""
+    question, answer = seed[2]
+    async with Session(bot.rasa.url) as session:
+        await session.send(payload)
+        await session.send(question)
+        # The first reply is the question's: the payload got none.
+        assert (await session.reply())["text"] == answer
+        assert session.replies.empty()
+    assert dropped_lines(bot, session.sid) == [
+        f"Dropped socket.io message from {session.sid}: {reason}"
+    ]
+    assert [e["text"] for e in user_turns(bot, session.session_id)] == [question]
+
+
+async def test_messages_get_the_rest_length_cap_and_cleaning(bot, domain, seed):
+    question, answer = seed[8]
+    too_long = "x" * (MAX_MESSAGE_CHARS + 1)
+    async with Session(bot.rasa.url) as session:
+        await session.send(too_long, metadata={"note": "a\x00b", "deep": {"n": "\ud800"}})
+        assert (await session.reply())["text"] == helpers.too_long_text(domain)
+        await session.send(f"\x07{question}\x00", metadata=json.dumps({"page": "faq\x1b"}))
+        assert (await session.reply())["text"] == answer
+
+    long_turn, cleaned_turn = user_turns(bot, session.session_id)
+    assert long_turn["parse_data"]["intent"]["name"] == "nlu_fallback"
+    assert long_turn["text"] == f'/nlu_fallback{{"max_chars": "{MAX_MESSAGE_CHARS:,}"}}'
+    assert long_turn["metadata"]["original_length"] == len(too_long)
+    assert long_turn["metadata"]["note"] == "a\ufffdb"
+    assert long_turn["metadata"]["deep"] == {"n": "\ufffd"}
+    assert cleaned_turn["text"] == question
+    assert cleaned_turn["metadata"]["page"] == "faq\ufffd"
+
+
+@contextlib.asynccontextmanager
+async def bare_websocket(url: str) -> AsyncIterator[Any]:
+    """A socket.io connection over a bare websocket (the transport the browser
+    upgrades to), spoken with ``websockets``: engine.io 4 and socket.io 5 text
+    frames on the default namespace."""
+    address = url.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(address, max_size=None) as ws:
+        assert (await ws.recv()).startswith("0")  # engine.io OPEN
+        await ws.send("40")  # socket.io CONNECT
+        assert (await ws.recv()).startswith("40")
+        yield ws
+
+
+def event_frame(name: str, data: Any) -> str:
+    return "42" + json.dumps([name, data])
+
+
+async def next_event(ws: Any) -> list[Any]:
+    """The next socket.io event, answering engine.io's pings meanwhile."""
+
+    async def receive() -> list[Any]:
+        while True:
+            frame = await ws.recv()
+            if frame == "2":  # engine.io PING
+                await ws.send("3")
+            elif frame.startswith("42"):
+                return json.loads(frame[2:])
+
+    return await asyncio.wait_for(receive(), REPLY_TIMEOUT_S)
+
+
+def message_frame(size: int, session_id: str) -> str:
+    """A user message event of exactly ``size`` bytes (ASCII, so characters)."""
+    empty = event_frame("user_uttered", {"message": "", "session_id": session_id})
+    frame = event_frame(
+        "user_uttered", {"message": "x" * (size - len(empty)), "session_id": session_id}
+    )
+    assert len(frame.encode()) == size
+    return frame
+
+
+async def open_session(ws: Any) -> str:
+    session_id = f"ws-{uuid.uuid4().hex}"
+    await ws.send(event_frame("session_request", {"session_id": session_id}))
+    assert await next_event(ws) == ["session_confirm", session_id]
+    return session_id
+
+
+async def test_a_websocket_packet_of_exactly_the_cap_is_read(bot, domain):
+    async with bare_websocket(bot.rasa.url) as ws:
+        session_id = await open_session(ws)
+        await ws.send(message_frame(MAX_BODY_BYTES, session_id))
+        assert await next_event(ws) == ["bot_uttered", {"text": helpers.too_long_text(domain)}]
+
+
+@pytest.mark.parametrize(
+    "size", [MAX_BODY_BYTES + 1, 1_000_000], ids=["one byte over the cap", "1 MB"]
+)
+async def test_a_websocket_packet_over_the_cap_closes_the_socket(bot, seed, size):
+    """engine.io's buffer is capped at the body cap (64 KiB; its default is 1 MB).
+
+    Why: with stock Rasa a message of about 1 MB goes to NLU whole, and the
+    server does nothing else meanwhile (measured on the 2-core test machine over
+    REST with both caps raised: 11.6 s in NLU, and a "hi" sent meanwhile waited
+    10.6 s). Over the cap, the socket is closed before the packet is parsed.
+    """
+    question, answer = seed[0]
+    async with bare_websocket(bot.rasa.url) as ws:
+        session_id = await open_session(ws)
+        started = time.monotonic()
+        await ws.send(message_frame(size, session_id))
+        with pytest.raises(websockets.ConnectionClosed):
+            await next_event(ws)
+        closed_after_s = time.monotonic() - started
+    assert closed_after_s < 5, closed_after_s
+    assert user_turns(bot, session_id) == []
+
+    async with bare_websocket(bot.rasa.url) as ws:
+        session_id = await open_session(ws)
+        await ws.send(event_frame("user_uttered", {"message": question, "session_id": session_id}))
+        event, reply = await next_event(ws)
+        assert (event, reply["text"]) == ("bot_uttered", answer)
+
+
+async def test_a_polling_post_over_the_cap_gets_413(bot, seed):
+    question, answer = seed[1]
+    endpoint = bot.rasa.url + "/socket.io/"
+    handshake = requests.get(endpoint, params={"EIO": "4", "transport": "polling"}, timeout=10)
+    assert handshake.status_code == 200 and handshake.text.startswith("0")
+    params = {"EIO": "4", "transport": "polling", "sid": json.loads(handshake.text[1:])["sid"]}
+    assert requests.post(endpoint, params=params, data="40", timeout=10).text == "OK"
+    for size in (MAX_BODY_BYTES + 1, 1_000_000):
+        big = message_frame(size, "polling")
+        assert requests.post(endpoint, params=params, data=big, timeout=30).status_code == 413
+
+    async with Session(bot.rasa.url) as session:
+        await session.send(question)
+        assert (await session.reply())["text"] == answer
+    assert user_turns(bot, "polling") == []
+
+
+@pytest.mark.parametrize(
+    ("data", "persistence", "conversation"),
+    [
+        ({"message": "hi", "session_id": "abc"}, True, "socketio:abc"),
+        ({"message": "hi", "session_id": "x" * 128}, True, "socketio:" + "x" * 128),
+        ({"message": "hi"}, False, "socketio:the-sid"),
+        ({"message": "hi", "session_id": "\ud800"}, False, "socketio:the-sid"),
+    ],
+    ids=["session id", "128 characters", "sid fallback", "sid fallback ignores session id"],
+)
+def test_conversation_ids_are_namespaced(data, persistence, conversation):
+    message = channel.parse_message(data, "the-sid", persistence)
+    assert message == {"conversation_id": conversation, "message": "hi", "metadata": None}
+
+
+@pytest.mark.parametrize(
+    ("sid", "reason"),
+    [("", "'sid' must be a non-empty string"), ("a\x00", "'sid' must contain only printable")],
+)
+def test_the_sid_fallback_is_checked_too(sid, reason):
+    with pytest.raises(BadInput, match=reason):
+        channel.parse_message({"message": "hi"}, sid, session_persistence=False)
+
+
+def nested(levels: int) -> Any:
+    value: Any = "x"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("metadata", "reason"),
+    [
+        ("{not json", "'metadata': body must be valid JSON"),
+        ("[1, 2]", "'metadata' must be a JSON object"),
+        (["a"], "'metadata' must be a JSON object"),
+        ({"a": nested(MAX_JSON_DEPTH)}, f"'metadata' nested more than {MAX_JSON_DEPTH} levels"),
+    ],
+    ids=["invalid JSON string", "JSON list", "list", "too deep"],
+)
+def test_bad_metadata_is_refused(metadata, reason):
+    with pytest.raises(BadInput, match=reason):
+        channel.parse_message({"message": "hi", "metadata": metadata}, "sid", False)
+    # At the limit (the object and its lists: MAX_JSON_DEPTH levels) it is kept.
+    at_limit = {"a": nested(MAX_JSON_DEPTH - 1)}
+    kept = channel.parse_message({"message": "hi", "metadata": at_limit}, "sid", False)
+    assert kept["metadata"] == at_limit
+
+
+def test_a_session_request_without_an_id_gets_a_new_one():
+    for data in (None, {}, {"session_id": None}):
+        new = channel.requested_session(data)
+        assert len(new) == 32 and new != channel.requested_session(data)
+    assert channel.requested_session({"session_id": "mine"}) == "mine"

@@ -1,11 +1,23 @@
 // Drives the web chat page in Debian's headless Chromium (playwright-core).
-// Input: WEBCHAT_TEST (JSON) from tests/test_webchat.py. Exits non-zero on failure.
+// Input: WEBCHAT_TEST (JSON) from tests/test_webchat.py; cfg.flow picks the run:
+// "conversation" (type, click, reload) or "reconnect" (Rasa stopped and restarted).
+// When the test must act, this prints "ACTION <name>" and waits for "done" on stdin.
+// Exits non-zero on failure.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
+import readline from "node:readline";
 
 const cfg = JSON.parse(process.env.WEBCHAT_TEST);
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const TIMEOUT = 30_000;
+const stdin = readline.createInterface({ input: process.stdin });
+const stdinLines = stdin[Symbol.asyncIterator]();
+
+async function testAction(name) {
+  console.log(`ACTION ${name}`);
+  const { value } = await stdinLines.next();
+  assert.equal(value, "done", `the test did not ${name}`);
+}
 
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
@@ -15,14 +27,21 @@ const browser = await chromium.launch({
   ],
 });
 const blocked = [];
+const violations = [];
 try {
   const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-  // Nothing may leave loopback (the bundle asks for a Google font: blocked here).
+  // Nothing may leave loopback: a request to any other host fails the run.
   await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
     if (LOOPBACK.has(url.hostname)) return route.continue();
     blocked.push(url.href);
     return route.abort();
+  });
+  // What the page's Content-Security-Policy stopped (across reloads).
+  await context.exposeFunction("reportViolation", (v) => violations.push(v));
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.reportViolation({ directive: e.violatedDirective, blocked: e.blockedURI }));
   });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
@@ -43,37 +62,65 @@ try {
     await input.press("Enter");
   };
 
-  await page.goto(cfg.url);
+  const response = await page.goto(cfg.url);
+  const headers = response.headers();
+  const served = Object.fromEntries(Object.keys(cfg.headers).map((name) => [name, headers[name]]));
+  assert.deepEqual(served, cfg.headers, "the page's security headers");
   await waitForBotText(cfg.greeting); // initPayload /greet
   await waitForBotText(cfg.menuPrompt); // ...and the questions, shown one after the other
-  for (const { question, answer } of cfg.typed) {
-    await ask(question);
-    await waitForBotText(answer);
-    console.log(`typed ${JSON.stringify(question)}: exact answer shown`);
+
+  if (cfg.flow === "conversation") {
+    for (const { question, answer } of cfg.typed) {
+      await ask(question);
+      await waitForBotText(answer);
+      console.log(`typed ${JSON.stringify(question)}: exact answer shown`);
+    }
+
+    await ask(cfg.help.question);
+    await waitForBotText(cfg.help.text);
+    const replies = page.locator(".rw-reply");
+    await replies.first().waitFor();
+    const titles = await replies.allInnerTexts();
+    assert.deepEqual(titles.slice(-cfg.help.buttons.length).map((t) => t.trim()), cfg.help.buttons);
+    await replies.filter({ hasText: cfg.click.question }).last().click();
+    await waitForBotText(cfg.click.answer);
+    console.log(`clicked ${JSON.stringify(cfg.click.question)}: exact answer shown`);
+
+    const before = await botTexts();
+    await page.reload();
+    for (const { answer } of [...cfg.typed, cfg.click]) await waitForBotText(answer);
+    const after = await botTexts();
+    for (const text of before) assert.ok(after.includes(text), `lost after reload: ${text}`);
+    console.log(`reload kept ${after.length} bot messages`);
+    await page.screenshot({ path: cfg.screenshot, fullPage: true });
+  } else if (cfg.flow === "reconnect") {
+    const bar = page.locator(".rw-loading");
+    assert.equal(await bar.count(), 0, "a connected widget shows no connecting bar");
+    const shown = await botTexts();
+
+    await testAction("stop-rasa");
+    await bar.waitFor({ state: "visible" });
+    assert.equal((await bar.innerText()).trim(), cfg.reconnecting);
+    // The widget and the conversation stay on the page.
+    assert.ok(await page.locator(".rw-conversation-container").isVisible(), "the widget vanished");
+    assert.deepEqual(await botTexts(), shown);
+    console.log("reconnecting shown while Rasa was down");
+
+    await testAction("restart-rasa");
+    await bar.waitFor({ state: "detached" });
+    await ask(cfg.after.question);
+    await waitForBotText(cfg.after.answer);
+    console.log(`after the restart: ${JSON.stringify(cfg.after.question)} answered exactly`);
+  } else {
+    throw new Error(`unknown flow ${cfg.flow}`);
   }
 
-  await ask(cfg.help.question);
-  await waitForBotText(cfg.help.text);
-  const replies = page.locator(".rw-reply");
-  await replies.first().waitFor();
-  const titles = await replies.allInnerTexts();
-  assert.deepEqual(titles.slice(-cfg.help.buttons.length).map((t) => t.trim()), cfg.help.buttons);
-  await replies.filter({ hasText: cfg.click.question }).last().click();
-  await waitForBotText(cfg.click.answer);
-  console.log(`clicked ${JSON.stringify(cfg.click.question)}: exact answer shown`);
-
-  const before = await botTexts();
-  await page.reload();
-  for (const { answer } of [...cfg.typed, cfg.click]) await waitForBotText(answer);
-  const after = await botTexts();
-  for (const text of before) assert.ok(after.includes(text), `lost after reload: ${text}`);
-  console.log(`reload kept ${after.length} bot messages`);
-
-  await page.screenshot({ path: cfg.screenshot, fullPage: true });
-  const external = blocked.filter((u) => !u.startsWith("https://fonts.googleapis.com/"));
-  assert.deepEqual(external, [], "requests left loopback");
-  console.log(`blocked ${blocked.length} request(s) to the Google font; screenshot ${cfg.screenshot}`);
+  assert.deepEqual(blocked, [], "requests left loopback");
+  const stopped = [...new Set(violations.map((v) => v.blocked))].sort();
+  assert.deepEqual(stopped, cfg.cspBlocked, `CSP violations: ${JSON.stringify(violations)}`);
+  console.log(`no request left loopback; the CSP stopped ${JSON.stringify(stopped)}`);
   console.log("WEBCHAT OK");
 } finally {
+  stdin.close(); // else the open stdin keeps node running
   await browser.close();
 }

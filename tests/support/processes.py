@@ -172,15 +172,18 @@ def start_bot(
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     web_url = f"http://127.0.0.1:{web_port}"
-    settings = {
+    overrides = {
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
-        "WEB_CHAT_ORIGINS": web_url,
+        # Empty: the page's own origins, http://localhost and http://127.0.0.1
+        # on WEB_PORT, may open a socket (as with `make run`'s defaults).
+        "WEB_CHAT_ORIGINS": "",
+        "WEB_PUBLIC_URL": "",
         "RASA_PUBLIC_URL": rasa_url,
         "WEB_HOST": "127.0.0.1",
         "WEB_PORT": str(web_port),
     }
-    env = server_env(**{**settings, **(extra_env or {})})
+    env = server_env(**{**overrides, **(extra_env or {})})
     actions = start(
         "action server",
         ["rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
