@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from tests.support.processes import start_bot
 
 from channels import socketio as channel
 from scripts import web
 from tests import helpers
+from tests.support.processes import start_bot
 
 SCREENSHOT = helpers.ROOT / "reports" / "webchat.png"
 BROWSER_TIMEOUT_S = 300
