@@ -88,7 +88,7 @@ from stores import handled_events
 logger = logging.getLogger(__name__)
 
 REQUIRED = ("SLACK_TOKEN", "SLACK_SIGNING_SECRET")
-DEFAULT_API_BASE_URL = "https://slack.com/api/"
+DEFAULT_API_BASE_URL = settings.DEFAULTS["SLACK_API_BASE_URL"]
 # Block Kit limits: elements per actions block, characters per button label.
 MAX_BUTTONS_PER_BLOCK = 25
 MAX_BUTTON_LABEL_CHARS = 75

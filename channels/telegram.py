@@ -92,8 +92,6 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 CHANNEL = "telegram"
 REQUIRED = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_NAME", "TELEGRAM_WEBHOOK_URL")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-DEFAULT_API_TIMEOUT_S = 10.0
-DEFAULT_RETRY_MAX_S = 300.0
 FIRST_RETRY_S = 1.0
 # The update kinds this channel handles, registered with setWebhook.
 ALLOWED_UPDATES = ("message", "callback_query")
@@ -175,9 +173,11 @@ class ConfigurableTelegramOutput(TelegramOutput):
         self,
         access_token: str,
         api_base_url: str | None = None,
-        timeout: float = DEFAULT_API_TIMEOUT_S,
+        timeout: float | None = None,
     ) -> None:
         server = TelegramAPIServer.from_base(api_base_url) if api_base_url else TELEGRAM_PRODUCTION
+        if timeout is None:
+            timeout = settings.get_float("TELEGRAM_API_TIMEOUT")
         Bot.__init__(self, access_token, server=server, timeout=timeout)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
@@ -278,13 +278,15 @@ class EnvTelegramInput(TelegramInput):
         debug_mode: bool = False,
         api_base_url: str | None = None,
         secret_token: str | None = None,
-        api_timeout: float = DEFAULT_API_TIMEOUT_S,
-        retry_max: float = DEFAULT_RETRY_MAX_S,
+        api_timeout: float | None = None,
+        retry_max: float | None = None,
     ) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode)
         self.bot_name = bot_username(verify)
         self.secret_token = secret_token
-        self.retry_max = retry_max
+        self.retry_max = (
+            settings.get_float("TELEGRAM_RETRY_MAX_SECONDS") if retry_max is None else retry_max
+        )
         self.output = ConfigurableTelegramOutput(access_token, api_base_url, api_timeout)
         self._start_up: asyncio.Future | None = None
         if not secret_token:
