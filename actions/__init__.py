@@ -9,6 +9,7 @@
 - ``faq``: ``action_answer_faq`` answers the latest FAQ intent, with follow-ups.
 - ``menu``: ``action_show_questions`` offers the nine questions as buttons.
 - ``fallback``: ``action_faq_fallback``: "did you mean", or what the bot can answer.
+- ``follow_up``: ``action_follow_up`` answers "how about Kyrgyzstan?" from the topic.
 - ``none_of_these``: ``action_none_of_these`` apologises and logs the question.
 
 User-facing text lives in ``content/faq.yml`` and ``domain.yml``, never in code.

@@ -6,19 +6,25 @@ from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import FaqContent, faq_content
 from actions.suggest import intent_ranking
 from actions.unanswered import Unanswered, unanswered_log
 
+# The slot that remembers which FAQ question the conversation is about, so that
+# a typed follow-up ("how about Kyrgyzstan?") can lean on it (domain.yml).
+TOPIC_SLOT = "faq_topic"
+
 
 class ContentAction(Action, metaclass=ABCMeta):
-    """An action that replies from ``content/faq.yml`` and sets no events.
+    """An action that replies from ``content/faq.yml``.
 
     ``respond`` sends the messages; when it returns an ``Unanswered`` entry,
-    that question is logged for review. Abstract (ABCMeta), so the action
-    server does not register it as an action.
+    that question is logged for review. ``answered`` names the FAQ question the
+    reply answered, if any: it becomes the conversation's topic (``faq_topic``).
+    Abstract (ABCMeta), so the action server does not register it as an action.
     """
 
     async def run(
@@ -27,10 +33,16 @@ class ContentAction(Action, metaclass=ABCMeta):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        entry = self.respond(dispatcher, tracker, faq_content())
+        content = faq_content()
+        entry = self.respond(dispatcher, tracker, content)
         if entry is not None:
             await unanswered_log().record_async(entry)
-        return []
+        topic = self.answered(tracker, content)
+        return [SlotSet(TOPIC_SLOT, topic)] if topic else []
+
+    def answered(self, tracker: Tracker, content: FaqContent) -> str | None:
+        """The FAQ intent this action's reply answered (none by default)."""
+        return None
 
     @abstractmethod
     def respond(

@@ -32,7 +32,10 @@ TEXT_FIELDS = (
     "none_of_these_button",
     "none_of_these_reply",
     "text_only_reply",
+    "follow_up_no_answer",
 )
+# The facet every entry has; a follow-up stays within the topic being discussed.
+TOPIC = "topic"
 
 
 class ContentError(ValueError):
@@ -45,6 +48,12 @@ class FaqEntry:
     question: str
     answer: str
     related: tuple[str, ...] = ()
+    # What the question is about (content/faq.yml): its topic, and the values that
+    # tell it from the other questions of the topic (country, side, relation, aspect).
+    facets: tuple[tuple[str, str], ...] = ()
+
+    def facet(self, name: str) -> str | None:
+        return dict(self.facets).get(name)
 
     def button(self) -> dict[str, str]:
         """A button that asks this question: its payload triggers the intent directly."""
@@ -61,6 +70,8 @@ class FaqContent:
     none_of_these_reply: str
     # The Telegram channel's reply to a non-text message (channels/telegram.py).
     text_only_reply: str
+    # A typed follow-up whose combination has no question (actions/follow_up.py).
+    follow_up_no_answer: str
 
     def entry(self, intent: str | None) -> FaqEntry | None:
         """The entry of ``intent``, or None when it is not an FAQ intent we know."""
@@ -83,6 +94,39 @@ class FaqContent:
         entry = self.entry(intent)
         related = entry.related if entry else ()
         return [e.button() for r in related if (e := self.entry(r))]
+
+    def same_topic(self, intent: str) -> list[FaqEntry]:
+        """The questions of ``intent``'s topic, in content order (``intent``'s first)."""
+        entry = self.entry(intent)
+        if entry is None:
+            return []
+        topic = entry.facet(TOPIC)
+        others = [e for e in self.entries if e.facet(TOPIC) == topic and e is not entry]
+        return [entry, *others]
+
+    def follow_up(self, intent: str, named: dict[str, str]) -> list[FaqEntry]:
+        """The questions a follow-up to ``intent`` can mean: of the same topic, with
+        every facet the follow-up ``named`` (e.g. {"country": "kyrgyzstan"}), and
+        agreeing with ``intent``'s question on the facets it did not name. An empty
+        list: no question of this FAQ answers that combination."""
+        entry = self.entry(intent)
+        if entry is None or not named:
+            return []
+        current = dict(entry.facets)
+
+        def fits(candidate: FaqEntry) -> bool:
+            facets = dict(candidate.facets)
+            if facets.get(TOPIC) != current.get(TOPIC):
+                return False
+            if any(facets.get(name) != value for name, value in named.items()):
+                return False
+            return all(
+                current.get(name, value) == value
+                for name, value in facets.items()
+                if name not in named
+            )
+
+        return [e for e in self.entries if fits(e)]
 
     def candidate_buttons(self, intents: list[str]) -> list[dict[str, str]]:
         """Buttons for the candidate questions of "did you mean", then "None of these"."""
@@ -111,6 +155,7 @@ class FaqContent:
                     question=text(item.get("question"), f"faq[{i}].question"),
                     answer=text(item.get("answer"), f"faq[{i}].answer"),
                     related=tuple(text(r, f"faq[{i}].related") for r in related),
+                    facets=facets_of(item.get("facets"), f"faq[{i}].facets"),
                 )
             )
         if not entries:
@@ -133,6 +178,15 @@ class FaqContent:
     def load(cls, path: Path) -> FaqContent:
         with path.open(encoding="utf-8") as handle:
             return cls.from_dict(yaml.safe_load(handle) or {})
+
+
+def facets_of(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """An entry's facets: a mapping of names to strings that includes the topic."""
+    if not isinstance(value, dict) or not isinstance(value.get(TOPIC), str):
+        raise ContentError(f"{where} must be a mapping with a '{TOPIC}'")
+    if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()):
+        raise ContentError(f"{where} must map names to non-empty strings")
+    return tuple(sorted(value.items()))
 
 
 class ContentStore:

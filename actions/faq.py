@@ -38,9 +38,17 @@ class ActionAnswerFaq(ContentAction):
             logger.warning("No FAQ answer for intent %r; falling back.", intent.get("name"))
             utter_fallback(dispatcher, content)
             return None
-        config = settings.SETTINGS
-        follow_ups = content.follow_up_buttons(intent["name"]) if config.follow_ups else []
-        dispatcher.utter_message(text=answer, buttons=follow_ups)
-        if float(intent.get("confidence") or 0.0) < config.log_answers_below:
+        utter_answer(dispatcher, content, intent["name"])
+        if float(intent.get("confidence") or 0.0) < settings.SETTINGS.log_answers_below:
             return unanswered(LOW_CONFIDENCE, tracker)
         return None
+
+    def answered(self, tracker: Tracker, content: FaqContent) -> str | None:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        return intent if content.entry(intent) else None
+
+
+def utter_answer(dispatcher: CollectingDispatcher, content: FaqContent, intent: str) -> None:
+    """The answer to ``intent``, verbatim, with its related questions as buttons."""
+    follow_ups = content.follow_up_buttons(intent) if settings.SETTINGS.follow_ups else []
+    dispatcher.utter_message(text=content.answer_for(intent), buttons=follow_ups)

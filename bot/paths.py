@@ -15,6 +15,7 @@ RULES = ROOT / "data" / "rules.yml"
 CONTENT = ROOT / "content" / "faq.yml"
 SEED = ROOT / "content" / "source" / "faq.txt"
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+FOLLOWUPS_HOLDOUT = ROOT / "tests" / "followups_holdout.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 
 MODEL = ROOT / "models" / "faq.tar.gz"

@@ -15,6 +15,7 @@ from tools.similarity import normalise as normalise
 # The repository's files (one definition each: bot/paths.py), as the tests name them.
 CONTENT_FILE = paths.CONTENT
 HOLDOUT_FILE = paths.HOLDOUT
+FOLLOWUPS_FILE = paths.FOLLOWUPS_HOLDOUT
 DOMAIN_FILE = paths.DOMAIN
 NLU_FILE = paths.NLU
 RULES_FILE = paths.RULES

@@ -17,6 +17,7 @@ from actions import settings, unanswered
 from actions.content import ContentStore
 from actions.fallback import ActionFaqFallback
 from actions.faq import ActionAnswerFaq
+from actions.follow_up import ActionFollowUp
 from actions.menu import ActionShowQuestions
 from actions.none_of_these import ActionNoneOfThese
 from actions.settings import Settings
@@ -78,7 +79,8 @@ async def test_answer_action_sends_the_seed_answer_with_follow_ups(intent, domai
         {"title": questions[r], "payload": f"/{r}"} for r in related
     ]
     assert 1 <= len(related) <= 2 and intent not in related
-    assert events == []
+    # The answered question becomes the conversation's topic, for follow-ups.
+    assert events == [{"event": "slot", "timestamp": None, "name": "faq_topic", "value": intent}]
     assert log.entries() == []  # a confident answer is not logged
 
 
@@ -312,7 +314,9 @@ def test_action_server_webhook_answers_an_faq_intent(bot, domain, seed):
     assert [r["text"] for r in body["responses"]] == [
         helpers.seed_by_intent()["faq_kazakhs_in_korea"][1]
     ]
-    assert body["events"] == []
+    assert body["events"] == [
+        {"event": "slot", "timestamp": None, "name": "faq_topic", "value": "faq_kazakhs_in_korea"}
+    ]
 
 
 def test_action_server_webhook_fallback_and_unknown_action(bot, domain):
@@ -328,3 +332,96 @@ def test_action_server_webhook_fallback_and_unknown_action(bot, domain):
         timeout=30,
     )
     assert missing.status_code == 404
+
+
+# --- follow-ups ---------------------------------------------------------------------------
+
+
+def follow_up_tracker(text: str, topic: str | None, entities: list[tuple[str, str]]) -> Tracker:
+    """A tracker whose topic is ``topic`` and whose latest message is a follow-up."""
+    latest = parse_data("follow_up", text, [("follow_up", 0.95)])
+    latest["entities"] = [{"entity": name, "value": value} for name, value in entities]
+    user = {"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}
+    slots = {"faq_topic": topic}
+    return Tracker("tester", slots, latest, [user], False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "entities", "expected"),
+    [
+        ("faq_why_koreans_in_kazakhstan", "how about Kyrgyzstan?", [("country", "kyrgyzstan")],
+         "faq_why_koreans_in_kyrgyzstan"),
+        ("faq_south_korea_enemy", "and for the North?", [("side", "north")],
+         "faq_north_korea_enemy"),
+        ("faq_north_korea_enemy", "the South's, then?", [("side", "South")],
+         "faq_south_korea_enemy"),
+        ("faq_south_korea_enemy", "who are its allies, then?", [("relation", "ally")],
+         "faq_south_korea_allies"),
+        ("faq_south_korea_allies", "friends?", [("relation", "friend")],
+         "faq_south_korea_friends"),
+        ("faq_korean_spoken_in_kazakhstan", "does it sound like Kazakh?",
+         [("aspect", "similar")], "faq_korean_similar_to_kazakh"),
+        ("faq_korean_similar_to_kazakh", "do many people still use it?",
+         [("aspect", "spoken")], "faq_korean_spoken_in_kazakhstan"),
+    ],
+)  # fmt: skip
+async def test_a_follow_up_gets_the_answer_it_points_to(
+    domain, log, topic, text, entities, expected
+):
+    dispatcher = CollectingDispatcher()
+    events = await ActionFollowUp().run(
+        dispatcher, follow_up_tracker(text, topic, entities), domain
+    )
+    assert texts(dispatcher) == [helpers.answers_by_intent()[expected]]
+    related = helpers.related_by_intent()[expected]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [f"/{r}" for r in related]
+    assert events == [{"event": "slot", "timestamp": None, "name": "faq_topic", "value": expected}]
+    assert log.entries() == []
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "entities", "offered"),
+    [
+        ("faq_why_koreans_in_kazakhstan", "how about Turkmenistan?",
+         [("country", "turkmenistan")],
+         ["faq_why_koreans_in_kazakhstan", "faq_why_koreans_in_kyrgyzstan"]),
+        ("faq_south_korea_enemy", "and China's enemy?",
+         [("country", "china"), ("relation", "enemy")],
+         ["faq_south_korea_enemy", "faq_south_korea_friends", "faq_south_korea_allies",
+          "faq_north_korea_enemy"]),
+        ("faq_north_korea_enemy", "who are its allies?", [("relation", "ally")],
+         ["faq_north_korea_enemy", "faq_south_korea_friends", "faq_south_korea_allies",
+          "faq_south_korea_enemy"]),
+        ("faq_south_korea_enemy", "the north or the south?", [("side", "north"), ("side", "south")],
+         ["faq_south_korea_enemy", "faq_south_korea_friends", "faq_south_korea_allies",
+          "faq_north_korea_enemy"]),
+    ],
+)  # fmt: skip
+async def test_a_follow_up_with_no_faq_gets_an_honest_reply_and_is_logged(
+    domain, log, topic, text, entities, offered
+):
+    dispatcher = CollectingDispatcher()
+    events = await ActionFollowUp().run(
+        dispatcher, follow_up_tracker(text, topic, entities), domain
+    )
+    (message,) = dispatcher.messages
+    assert message["text"] == helpers.content()["follow_up_no_answer"]
+    assert [b["payload"] for b in message["buttons"]] == [f"/{i}" for i in offered]
+    assert events == []  # the topic stays
+    (entry,) = log.entries()
+    assert (entry.kind, entry.text) == ("follow_up_no_answer", text)
+
+
+@pytest.mark.parametrize(
+    ("topic", "entities"),
+    [(None, [("country", "kyrgyzstan")]), ("faq_south_korea_enemy", [])],
+    ids=["no topic yet", "nothing named"],
+)
+async def test_a_follow_up_with_nothing_to_lean_on_gets_the_fallback(domain, log, topic, entities):
+    dispatcher = CollectingDispatcher()
+    tracker = follow_up_tracker("how about that?", topic, entities)
+    events = await ActionFollowUp().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == helpers.fallback_texts()
+    assert events == []
+    (entry,) = log.entries()
+    assert entry.kind == "fallback"

@@ -9,6 +9,7 @@ import pytest
 
 from actions.content import ContentError, FaqContent
 from tests import helpers
+from tools.evaluate import NO_ANSWER, load_follow_ups
 from tools.similarity import near_duplicate
 
 
@@ -115,6 +116,31 @@ def test_holdout_size_and_intents(domain, holdout):
     for intent in helpers.faq_intents(domain):
         assert len(holdout[intent]) >= 10, intent
     assert len(holdout["out_of_scope"]) >= 40
+
+
+@pytest.fixture(scope="module")
+def follow_ups():
+    return load_follow_ups(helpers.FOLLOWUPS_FILE)
+
+
+def test_follow_up_holdout_size_and_answers(domain, follow_ups):
+    expected = [pair.expected for pair in follow_ups]
+    assert len(follow_ups) >= 40
+    assert expected.count(NO_ANSWER) >= 12
+    assert set(expected) <= set(helpers.faq_intents(domain)) | {NO_ANSWER}
+    # Every way of leaning on a question is there: each FAQ question is reached.
+    assert set(helpers.faq_intents(domain)) - set(expected) == {"faq_kazakhs_in_korea"}
+
+
+def test_follow_up_holdout_has_no_near_duplicate_of_training_data(training, follow_ups):
+    trained = [example for examples in training.values() for example in examples]
+    leaked = [
+        (pair.follow_up, twin)
+        for pair in follow_ups
+        for twin in trained
+        if near_duplicate(pair.follow_up, twin)
+    ]
+    assert leaked == []
 
 
 def test_holdout_has_no_near_duplicate_of_training_data(training, holdout):

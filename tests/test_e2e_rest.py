@@ -219,3 +219,41 @@ def test_control_characters_and_surrogates_are_dropped_before_nlu(bot, seed):
     reply = bot.post_raw(body)
     assert reply.status_code == 200
     assert [m["text"] for m in reply.json()] == [answer]
+
+
+def test_typed_follow_ups_lean_on_the_last_answer(bot):
+    """A conversation of follow-ups over REST: each gets its exact answer with
+    the usual buttons, a combination with no FAQ an honest reply, and a full
+    question always wins over the context."""
+    answers, related = helpers.answers_by_intent(), helpers.related_by_intent()
+    sender = f"follow-{uuid.uuid4().hex}"
+
+    def answered(text: str, intent: str) -> None:
+        (message,) = bot.say(text, sender)
+        assert message["text"] == answers[intent], text
+        assert [b["payload"] for b in message["buttons"]] == [f"/{r}" for r in related[intent]]
+
+    answered("Why are there Koreans in Kazakhstan?", "faq_why_koreans_in_kazakhstan")
+    answered("how about Kyrgyzstan?", "faq_why_koreans_in_kyrgyzstan")
+    (honest,) = bot.say("how about Turkmenistan?", sender)
+    assert honest["text"] == helpers.content()["follow_up_no_answer"]
+    assert [b["payload"] for b in honest["buttons"]] == [
+        "/faq_why_koreans_in_kyrgyzstan",
+        "/faq_why_koreans_in_kazakhstan",
+    ]
+    answered("Who is South Korea's enemy?", "faq_south_korea_enemy")  # a full question wins
+    answered("and for the North?", "faq_north_korea_enemy")
+    (honest,) = bot.say("who are its allies, then?", sender)  # North Korea's allies: no FAQ
+    assert honest["text"] == helpers.content()["follow_up_no_answer"]
+    answered("Who is enemy of South Korea?", "faq_south_korea_enemy")
+    answered("who are its allies, then?", "faq_south_korea_allies")
+    answered("Is Korean similar to Kazakh?", "faq_korean_similar_to_kazakh")
+    answered("do many people still use it?", "faq_korean_spoken_in_kazakhstan")
+
+    events = bot.tracker(sender)["events"]
+    topics = [e["value"] for e in events if e["event"] == "slot" and e["name"] == "faq_topic"]
+    assert topics[-1] == "faq_korean_spoken_in_kazakhstan"
+
+
+def test_a_follow_up_with_no_context_is_not_guessed(bot):
+    assert bot.texts("how about Kyrgyzstan?") == helpers.fallback_texts()

@@ -286,6 +286,17 @@ def test_seed_questions_get_their_exact_answers_once(slack, seed):
     assert all(c.params["channel"] == dm.channel for c in posts)
 
 
+def test_a_typed_follow_up_leans_on_the_conversations_last_answer(slack):
+    answers = helpers.answers_by_intent()
+    dm = Dm()
+    ask(slack, dm, "Is Korean similar to Kazakh?", 1)
+    posts = ask(slack, dm, "do many people still use it?", 2)
+    assert texts(posts) == [
+        answers["faq_korean_similar_to_kazakh"],
+        answers["faq_korean_spoken_in_kazakhstan"],
+    ]
+
+
 def test_greeting_menu_reaches_slack_as_buttons(slack, domain, seed):
     dm = Dm()
     greeting, menu = ask(slack, dm, "hi", 2)[:2]

@@ -211,6 +211,15 @@ def test_a_seed_question_gets_its_exact_answer(telegram, seed):
     assert telegram.user_texts("telegram:1001") == [question]
 
 
+def test_a_typed_follow_up_leans_on_the_chats_last_answer(telegram):
+    answers = helpers.answers_by_intent()
+    chat_id = next(_ids)
+    assert telegram.say("Who is enemy of South Korea?", chat_id) == [
+        answers["faq_south_korea_enemy"]
+    ]
+    assert telegram.say("and for the North?", chat_id) == [answers["faq_north_korea_enemy"]]
+
+
 @pytest.mark.parametrize("command", ["/start", "/start@FAQ_Test_Bot", "/start@faq_TEST_bot"])
 def test_start_greets_with_the_menu(telegram, domain, command):
     chat_id = next(_ids)

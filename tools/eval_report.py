@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from actions.content import FaqContent
 from actions.settings import SETTINGS
 from actions.suggest import candidates
 from bot import paths
@@ -27,10 +28,15 @@ from tools.evaluate import (
     MIN_FAQ_ACCURACY,
     MIN_OOS_REJECTION,
     REJECTED,
+    FollowUp,
     Prediction,
+    answered_follow_up,
     errors,
+    follow_up_errors,
     load_examples,
+    load_follow_ups,
     score,
+    score_follow_ups,
     scores,
 )
 
@@ -56,6 +62,21 @@ def load_agent(model: Path):  # noqa: ANN201
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
     return Agent.load(str(model))
+
+
+async def follow_up_results(agent, pairs: list[FollowUp]) -> list[tuple[FollowUp, str | None]]:  # noqa: ANN001
+    content = FaqContent.load(paths.CONTENT)
+    return [
+        (
+            pair,
+            answered_follow_up(
+                content,
+                await agent.parse_message(pair.first),
+                await agent.parse_message(pair.follow_up),
+            ),
+        )
+        for pair in pairs
+    ]
 
 
 async def predict(agent, examples: list[tuple[str, str]]) -> list[Prediction]:  # noqa: ANN001
@@ -217,7 +238,10 @@ def main() -> None:
     band = SETTINGS.suggest_min_confidence
 
     print("Evaluating the held-out set...", flush=True)
-    holdout = asyncio.run(predict(load_agent(args.model), load_examples(paths.HOLDOUT)))
+    agent = load_agent(args.model)
+    holdout = asyncio.run(predict(agent, load_examples(paths.HOLDOUT)))
+    follow_ups = asyncio.run(follow_up_results(agent, load_follow_ups(paths.FOLLOWUPS_HOLDOUT)))
+    follow_up_scores = score_follow_ups(follow_ups)
     REPORTS.mkdir(exist_ok=True)
     confusion_png(holdout, REPORTS / "confusion_holdout.png")
 
@@ -236,6 +260,14 @@ def main() -> None:
         *errors(holdout),
         "",
         "Confusion matrix: `reports/confusion_holdout.png`.",
+        "",
+        f"## Follow-ups ({len(follow_ups)} held-out pairs, never trained on)",
+        "",
+        *follow_up_scores.lines(),
+        "",
+        "### Errors",
+        "",
+        *follow_up_errors(follow_ups),
     ]
     if args.folds > 1:
         print(f"Cross-validating data/nlu.yml ({args.folds} folds)...", flush=True)

@@ -23,6 +23,9 @@ REJECTED = {OUT_OF_SCOPE, "nlu_fallback"}
 # `make eval` reports against it, and the README quotes it.
 MIN_FAQ_ACCURACY = 0.97
 MIN_OOS_REJECTION = 0.95
+# Held-out follow-ups (tests/followups_holdout.yml): none may get another
+# question's answer, and at least this share must get the right one.
+MIN_FOLLOW_UP_ACCURACY = 0.75
 
 
 def load_examples(path: Path) -> list[tuple[str, str]]:
@@ -114,5 +117,90 @@ def errors(predictions: list[Prediction]) -> list[str]:
         f"- `{p.expected}`: {p.text!r} → `{p.predicted}` (top `{p.top}` {p.confidence:.2f})"
         for p in sorted(predictions, key=lambda p: p.expected)
         if not p.correct
+    ]
+    return rows or ["- none"]
+
+
+# --- Follow-ups (tests/followups_holdout.yml) ----------------------------------------
+
+NO_ANSWER = "none"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A held-out pair: a first question, a follow-up, and what the follow-up should get."""
+
+    first: str
+    follow_up: str
+    expected: str  # an FAQ intent, or NO_ANSWER
+
+
+def load_follow_ups(path: Path) -> list[FollowUp]:
+    import yaml
+
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))["followups"]
+    return [FollowUp(i["first"], i["follow_up"], str(i["expected"])) for i in items]
+
+
+def answered_follow_up(
+    content: Any, first: dict[str, Any], follow_up: dict[str, Any]
+) -> str | None:
+    """The FAQ intent whose answer the bot gives to ``follow_up`` after ``first``
+    (parse results), or None when it answers no question: as data/rules.yml and
+    the actions decide. A full question is answered as itself; a ``follow_up``
+    leans on the first question's intent; anything else gets no answer."""
+    from actions.follow_up import FOLLOW_UP_INTENT, resolve
+
+    def intent(parsed: dict[str, Any]) -> str | None:
+        return (parsed.get("intent") or {}).get("name")
+
+    if content.entry(intent(follow_up)):
+        return intent(follow_up)
+    if intent(follow_up) != FOLLOW_UP_INTENT:
+        return None
+    topic = intent(first) if content.entry(intent(first)) else None
+    return resolve(content, topic, follow_up)
+
+
+@dataclass(frozen=True)
+class FollowUpScores:
+    total: int
+    correct: int
+    wrong_answers: int  # another question's answer, where it should be none or another
+    no_answer_total: int
+    no_answer_honest: int  # pairs without an FAQ that got no answer
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / max(self.total, 1)
+
+    def lines(self) -> list[str]:
+        return [
+            f"- Follow-up accuracy: **{self.accuracy:.3f}** ({self.correct}/{self.total})",
+            f"- Wrong answers: **{self.wrong_answers}**",
+            f"- Pairs with no FAQ answered honestly: {self.no_answer_honest}/"
+            f"{self.no_answer_total}",
+        ]
+
+
+def score_follow_ups(results: list[tuple[FollowUp, str | None]]) -> FollowUpScores:
+    def expected(pair: FollowUp) -> str | None:
+        return None if pair.expected == NO_ANSWER else pair.expected
+
+    none_pairs = [(p, a) for p, a in results if p.expected == NO_ANSWER]
+    return FollowUpScores(
+        total=len(results),
+        correct=sum(a == expected(p) for p, a in results),
+        wrong_answers=sum(a is not None and a != expected(p) for p, a in results),
+        no_answer_total=len(none_pairs),
+        no_answer_honest=sum(a is None for _, a in none_pairs),
+    )
+
+
+def follow_up_errors(results: list[tuple[FollowUp, str | None]]) -> list[str]:
+    rows = [
+        f"- {p.first!r} → {p.follow_up!r}: expected `{p.expected}`, got `{a or NO_ANSWER}`"
+        for p, a in results
+        if a != (None if p.expected == NO_ANSWER else p.expected)
     ]
     return rows or ["- none"]

@@ -1,0 +1,84 @@
+"""``action_follow_up``: a typed follow-up that leans on the question just answered.
+
+After "Why are there Koreans in Kazakhstan?", people type "how about Kyrgyzstan?";
+after "Who is South Korea's enemy?", "and for the North?" or "who are its allies,
+then?". NLU classifies such a message as ``follow_up`` and extracts what it names
+(entities ``country``, ``side``, ``relation``, ``aspect``: lookup tables and synonyms
+in data/nlu.yml). The conversation's topic is the ``faq_topic`` slot, set by every
+answer. The question meant is the one of the same topic whose facets
+(content/faq.yml) match what the follow-up names, the rest as before
+(``FaqContent.follow_up``):
+
+- one question fits: its answer, verbatim, with the usual follow-up buttons, and it
+  becomes the topic;
+- none fits ("how about Turkmenistan?", "and China's enemy?"): an honest "no answer
+  about that" with the topic's questions as buttons, never another question's
+  answer; logged as unanswered;
+  The same when it names two values of one facet ("the north or the south?");
+- no topic yet (a first message, or a new session: slots are not carried over) or
+  nothing named: the fallback, as for any message the bot does not understand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import TOPIC_SLOT, ContentAction, unanswered
+from actions.content import FaqContent
+from actions.fallback import utter_fallback
+from actions.faq import utter_answer
+from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, Unanswered
+
+FOLLOW_UP_INTENT = "follow_up"
+# The entities a follow-up may name: the facet names of content/faq.yml.
+FACET_ENTITIES = ("country", "side", "relation", "aspect")
+
+
+def named_facets(parse_data: dict[str, Any]) -> dict[str, str] | None:
+    """What a follow-up names, as facets ({"side": "north"}); None when it names
+    two different values for one facet (it cannot mean a single question)."""
+    named: dict[str, str] = {}
+    for entity in parse_data.get("entities") or []:
+        name, value = entity.get("entity"), str(entity.get("value", "")).strip().lower()
+        if name not in FACET_ENTITIES or not value:
+            continue
+        if named.setdefault(name, value) != value:
+            return None
+    return named
+
+
+def resolve(content: FaqContent, topic: str | None, parse_data: dict[str, Any]) -> str | None:
+    """The FAQ intent a follow-up to ``topic`` means, or None (no single question)."""
+    named = named_facets(parse_data)
+    if not topic or not named:
+        return None
+    matches = content.follow_up(topic, named)
+    return matches[0].intent if len(matches) == 1 else None
+
+
+class ActionFollowUp(ContentAction):
+    """Answers a follow-up from the conversation's topic (see the module doc)."""
+
+    def name(self) -> str:
+        return "action_follow_up"
+
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+    ) -> Unanswered | None:
+        topic = tracker.get_slot(TOPIC_SLOT)
+        if not topic or content.entry(topic) is None or named_facets(tracker.latest_message) == {}:
+            utter_fallback(dispatcher, content)
+            return unanswered(FALLBACK, tracker)
+        intent = resolve(content, topic, tracker.latest_message)
+        if intent is not None:
+            utter_answer(dispatcher, content, intent)
+            return None
+        buttons = [entry.button() for entry in content.same_topic(topic)]
+        dispatcher.utter_message(text=content.follow_up_no_answer, buttons=buttons)
+        return unanswered(FOLLOW_UP_NO_ANSWER, tracker)
+
+    def answered(self, tracker: Tracker, content: FaqContent) -> str | None:
+        return resolve(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)
