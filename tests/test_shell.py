@@ -60,6 +60,13 @@ def test_make_shell_answers_a_seed_question(tmp_path, seed):
         shell.send("\x1b[A")
         shell.send("\r")
         shell.expect("Your input ->")
+        # A typed follow-up leans on the question just answered (North Korea's enemy).
+        shell.sendline("the South's, then?")
+        shell.expect_exact(helpers.answers_by_intent()["faq_south_korea_enemy"], timeout=60)
+        shell.expect_exact("Type out your own message...")
+        shell.send("\x1b[A")
+        shell.send("\r")
+        shell.expect("Your input ->")
         shell.sendline("/stop")
         shell.expect(pexpect.EOF, timeout=60)
     finally:

@@ -221,7 +221,12 @@ def cross_validate(folds: int) -> list[Prediction]:
         for fold, (train_idx, test_idx) in enumerate(splitter.split(messages, intents), 1):
             print(f"  fold {fold}/{folds}: training on {len(train_idx)} examples", flush=True)
             train_file = Path(tmp) / f"train_{fold}.yml"
-            train_file.write_text(TrainingData([messages[i] for i in train_idx]).nlu_as_yaml())
+            fold_data = TrainingData(
+                [messages[i] for i in train_idx],
+                entity_synonyms=data.entity_synonyms,
+                lookup_tables=data.lookup_tables,
+            )
+            train_file.write_text(fold_data.nlu_as_yaml())
             model = train_nlu(str(CONFIG), str(train_file), tmp, fixed_model_name=f"fold{fold}")
             agent = load_agent(Path(model))
             held = [(messages[i].get("text"), intents[i]) for i in test_idx]
