@@ -14,15 +14,13 @@ fail: ``ratelimited`` (HTTP 429 with ``Retry-After``) or any other error code
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.fake_api import JsonApiHandler
+from tests.fake_api import FakeApiServer, JsonApiHandler
 
 BOT_USER_ID = "U0FAQBOT"
 BOT_ID = "B0FAQBOT"
@@ -63,31 +61,18 @@ class Failure:
         return {"Retry-After": str(self.retry_after)} if self.status == 429 else {}
 
 
-class FakeSlack(ThreadingHTTPServer):
+class FakeSlack(FakeApiServer):
     """The fake Web API; ``base_url`` is what ``SLACK_API_BASE_URL`` should be."""
 
-    daemon_threads = True
-
     def __init__(self, token: str) -> None:
-        super().__init__(("127.0.0.1", 0), FakeSlackHandler)
+        super().__init__(FakeSlackHandler)
         self.token = token
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
-        self.changed = threading.Condition()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/api/"
-
-    def start(self) -> FakeSlack:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        self._thread.join(timeout=10)
+        return f"{self.origin}/api/"
 
     def record(self, call: Call) -> None:
         with self.changed:

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.fake_api import JsonApiHandler
+from tests.fake_api import FakeApiServer, JsonApiHandler
 
 TOKEN = "123456789:TEST-token-for-the-fake-bot-api"
 BOT_ID = int(TOKEN.split(":")[0])
@@ -55,31 +53,18 @@ class Call:
     status: int  # 0: hung up, no answer
 
 
-class FakeBotApi(ThreadingHTTPServer):
+class FakeBotApi(FakeApiServer):
     """The fake Bot API; ``base_url`` is what ``TELEGRAM_API_BASE_URL`` should be."""
 
-    daemon_threads = True
-
     def __init__(self, username: str = BOT_USERNAME) -> None:
-        super().__init__(("127.0.0.1", 0), FakeBotApiHandler)
+        super().__init__(FakeBotApiHandler)
         self.username = username
         self.calls: list[Call] = []
         self.failures: dict[str, str] = {}
-        self.changed = threading.Condition()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def start(self) -> FakeBotApi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        self._thread.join(timeout=10)
+        return self.origin
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that gave up on a hung call: nothing to report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,18 @@ NLU_FILE = paths.NLU
 RULES_FILE = paths.RULES
 MODEL = paths.MODEL
 SEED_FILE = paths.SEED  # the user's seed FAQ, committed unchanged (content/source/)
+
+
+def repo_files() -> list[Path]:
+    """The repository's files: tracked, and untracked ones git does not ignore."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    return [ROOT / name for name in listed if (ROOT / name).is_file()]
 
 
 def load_yaml(path: Path) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 import pytest
@@ -57,14 +56,7 @@ def test_content_file_loads_and_rejects_broken_entries():
 def test_each_answer_text_exists_once_in_the_repo(seed):
     """Once in content/faq.yml, which the bot reads; besides that only in the
     user's own seed document (content/source/), kept unchanged as the reference."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=helpers.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    files = [helpers.ROOT / name for name in listed if (helpers.ROOT / name).is_file()]
+    files = helpers.repo_files()
     assert helpers.CONTENT_FILE in files and helpers.SEED_FILE in files
     for _question, answer in seed:
         places = [p for p in files if answer in p.read_text(encoding="utf-8", errors="ignore")]

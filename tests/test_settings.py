@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from bot import paths, settings
+from tests import helpers
 
 # Where the code names a setting: settings.get*("X"), os.environ["X"] /
 # .get("X"), and ${X} in Rasa's YAML files.
@@ -22,19 +23,11 @@ NOT_SETTINGS = {"RASA_TELEMETRY_ENABLED", "TF_CPP_MIN_LOG_LEVEL", "PYTHONDONTWRI
 
 
 def source_files() -> list:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=paths.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
     return [
-        paths.ROOT / name
-        for name in listed
-        if name.endswith((".py", ".yml", ".sh"))
-        and not name.startswith("tests/")
-        and (paths.ROOT / name).is_file()
+        path
+        for path in helpers.repo_files()
+        if path.suffix in (".py", ".yml", ".sh")
+        and path.relative_to(paths.ROOT).parts[0] != "tests"
     ]
 
 
