@@ -6,24 +6,23 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings
-from actions.base import ContentAction, unanswered
+from actions.base import TOPIC_SLOT, ContentAction, unanswered
 from actions.content import FaqContent
-from actions.menu import utter_questions
+from actions.faq import utter_answer
+from actions.follow_up import unsure_follow_up
+from actions.menu import utter_fallback
 from actions.suggest import candidates, intent_ranking
-from actions.unanswered import DID_YOU_MEAN, FALLBACK, Unanswered
-
-
-def utter_fallback(dispatcher: CollectingDispatcher, content: FaqContent) -> None:
-    dispatcher.utter_message(text=content.cannot_answer)
-    utter_questions(dispatcher, content)
+from actions.unanswered import DID_YOU_MEAN, FALLBACK, LOW_CONFIDENCE, Unanswered
 
 
 class ActionFaqFallback(ContentAction):
     """Runs for ``out_of_scope``, ``nlu_fallback`` and anything no rule covers.
 
     On ``nlu_fallback`` (below the answer threshold, or two intents within the
-    ambiguity margin) the likely FAQ questions are offered as buttons, with
-    "None of these". A confident ``out_of_scope`` gets the plain fallback.
+    ambiguity margin) whose best guess is a follow-up that fits exactly one
+    question of the conversation's topic, that question is answered (and logged
+    as a low-confidence answer). Otherwise the likely FAQ questions are offered
+    as buttons, with "None of these". A confident ``out_of_scope`` gets the plain fallback.
     Either way the question is logged for review.
     """
 
@@ -34,6 +33,10 @@ class ActionFaqFallback(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
     ) -> Unanswered | None:
         latest = tracker.latest_message
+        follow_up = unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), latest)
+        if follow_up is not None:
+            utter_answer(dispatcher, content, follow_up)
+            return unanswered(LOW_CONFIDENCE, tracker)
         offered: list[str] = []
         if (latest.get("intent") or {}).get("name") == "nlu_fallback":
             offered = candidates(intent_ranking(latest), settings.SETTINGS.suggest_min_confidence)
@@ -44,3 +47,6 @@ class ActionFaqFallback(ContentAction):
             return unanswered(DID_YOU_MEAN, tracker)
         utter_fallback(dispatcher, content)
         return unanswered(FALLBACK, tracker)
+
+    def answered(self, tracker: Tracker, content: FaqContent) -> str | None:
+        return unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)

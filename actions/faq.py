@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import settings
 from actions.base import ContentAction, unanswered
 from actions.content import FaqContent
-from actions.fallback import utter_fallback
+from actions.menu import utter_fallback
 from actions.unanswered import LOW_CONFIDENCE, Unanswered
 
 logger = logging.getLogger(__name__)

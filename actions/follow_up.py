@@ -28,8 +28,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TOPIC_SLOT, ContentAction, unanswered
 from actions.content import FaqContent
-from actions.fallback import utter_fallback
 from actions.faq import utter_answer
+from actions.menu import utter_fallback
+from actions.suggest import intent_ranking
 from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, Unanswered
 
 FOLLOW_UP_INTENT = "follow_up"
@@ -57,6 +58,34 @@ def resolve(content: FaqContent, topic: str | None, parse_data: dict[str, Any]) 
         return None
     matches = content.follow_up(topic, named)
     return matches[0].intent if len(matches) == 1 else None
+
+
+def unsure_follow_up(
+    content: FaqContent, topic: str | None, parse_data: dict[str, Any]
+) -> str | None:
+    """For a message NLU was unsure about (``nlu_fallback``): the FAQ intent it
+    means when its best guess is ``follow_up`` and what it names fits exactly one
+    question of the conversation's topic; else None (the usual fallback).
+    Short follow-ups ("now the north", "allies?") often land just under the
+    threshold; the topic is the evidence that settles them."""
+    ranking = intent_ranking(parse_data)
+    if not ranking or ranking[0][0] != FOLLOW_UP_INTENT:
+        return None
+    return resolve(content, topic, parse_data)
+
+
+def answered_by_follow_up(
+    content: FaqContent, topic: str | None, parse_data: dict[str, Any]
+) -> str | None:
+    """The FAQ intent that the bot answers a message with by leaning on ``topic``:
+    a ``follow_up``, or an unsure message whose best guess is one (make eval and
+    the actions share this)."""
+    intent = (parse_data.get("intent") or {}).get("name")
+    if intent == FOLLOW_UP_INTENT:
+        return resolve(content, topic, parse_data)
+    if intent == "nlu_fallback":
+        return unsure_follow_up(content, topic, parse_data)
+    return None
 
 
 class ActionFollowUp(ContentAction):

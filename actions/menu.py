@@ -13,6 +13,12 @@ def utter_questions(dispatcher: CollectingDispatcher, content: FaqContent) -> No
     dispatcher.utter_message(text=content.menu_prompt, buttons=content.question_buttons())
 
 
+def utter_fallback(dispatcher: CollectingDispatcher, content: FaqContent) -> None:
+    """What the bot says to a message it cannot answer: so, and the questions."""
+    dispatcher.utter_message(text=content.cannot_answer)
+    utter_questions(dispatcher, content)
+
+
 class ActionShowQuestions(ContentAction):
     """Follows the greeting and the help reply (see data/rules.yml)."""
 

@@ -29,7 +29,11 @@ This channel keeps Rasa's events, rooms and replies, and
   the socket's id) must be a valid id and the conversation is kept under
   ``socketio:<id>``; the message and metadata go through ``user_turn`` (the
   length cap, cleaning and payload rules of REST). A refused event is dropped
-  with a log line; the socket stays open and the server goes on.
+  with a log line; the socket stays open and the server goes on;
+- sends buttons as ``buttons``, not ``quick_replies``: rasa-webchat shows quick
+  replies only under the latest message, so the greeting's "You can ask me any of
+  these questions" stood with no questions under it as soon as the next message
+  arrived. Buttons stay under the message that offers them.
 """
 
 from __future__ import annotations
@@ -128,6 +132,23 @@ def parse_message(
     return {"conversation_id": sender, "message": text, "metadata": metadata}
 
 
+class ButtonsStaySocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, with buttons that rasa-webchat keeps on screen."""
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        # Rasa's own splitting: one message per paragraph, the buttons on the last.
+        parts = text.strip().split("\n\n") or [text]
+        messages: list[dict[str, Any]] = [{"text": part} for part in parts]
+        messages[-1]["buttons"] = [
+            {"type": "postback", "title": button["title"], "payload": button["payload"]}
+            for button in buttons
+        ]
+        for message in messages:
+            await self._send_message(recipient_id, message)
+
+
 class OriginCheckedSocketIOInput(SocketIOInput):
     """``SocketIOInput`` with the origin check, the packet cap and validated input."""
 
@@ -171,7 +192,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             await on_new_message(
                 UserMessage(
                     message["message"],
-                    SocketIOOutput(sio, self.bot_message_evt),
+                    ButtonsStaySocketIOOutput(sio, self.bot_message_evt),
                     message["conversation_id"],
                     input_channel=self.name(),
                     metadata=message["metadata"],

@@ -425,3 +425,41 @@ async def test_a_follow_up_with_nothing_to_lean_on_gets_the_fallback(domain, log
     assert events == []
     (entry,) = log.entries()
     assert entry.kind == "fallback"
+
+
+def unsure_tracker(topic: str | None, entities: list[tuple[str, str]]) -> Tracker:
+    """ "now the north": NLU is unsure, and its best guess is a follow-up."""
+    ranking = [("follow_up", 0.45), ("faq_north_korea_enemy", 0.3), ("out_of_scope", 0.1)]
+    latest = parse_data("nlu_fallback", "now the north", ranking)
+    latest["entities"] = [{"entity": name, "value": value} for name, value in entities]
+    user = {"event": "user", "text": "now the north", "parse_data": latest, "input_channel": "rest"}
+    return Tracker("tester", {"faq_topic": topic}, latest, [user], False, None, {}, "action_listen")
+
+
+async def test_an_unsure_follow_up_that_fits_the_topic_is_answered_and_logged(domain, log):
+    dispatcher = CollectingDispatcher()
+    tracker = unsure_tracker("faq_south_korea_enemy", [("side", "north")])
+    events = await ActionFaqFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.answers_by_intent()["faq_north_korea_enemy"]]
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "faq_topic", "value": "faq_north_korea_enemy"}
+    ]
+    (entry,) = log.entries()
+    assert (entry.kind, entry.text) == ("low_confidence", "now the north")
+
+
+@pytest.mark.parametrize(
+    ("topic", "entities"),
+    [
+        (None, [("side", "north")]),  # no context: never guessed
+        ("faq_north_korea_enemy", [("relation", "ally")]),  # North Korea's allies: no FAQ
+    ],
+    ids=["no topic", "no question fits"],
+)
+async def test_an_unsure_follow_up_that_fits_nothing_gets_did_you_mean(
+    domain, log, topic, entities
+):
+    dispatcher = CollectingDispatcher()
+    events = await ActionFaqFallback().run(dispatcher, unsure_tracker(topic, entities), domain)
+    assert texts(dispatcher) == [helpers.content()["did_you_mean_prompt"]]
+    assert events == []

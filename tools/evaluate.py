@@ -25,7 +25,7 @@ MIN_FAQ_ACCURACY = 0.97
 MIN_OOS_REJECTION = 0.95
 # Held-out follow-ups (tests/followups_holdout.yml): none may get another
 # question's answer, and at least this share must get the right one.
-MIN_FOLLOW_UP_ACCURACY = 0.75
+MIN_FOLLOW_UP_ACCURACY = 0.90
 
 
 def load_examples(path: Path) -> list[tuple[str, str]]:
@@ -147,19 +147,18 @@ def answered_follow_up(
 ) -> str | None:
     """The FAQ intent whose answer the bot gives to ``follow_up`` after ``first``
     (parse results), or None when it answers no question: as data/rules.yml and
-    the actions decide. A full question is answered as itself; a ``follow_up``
-    leans on the first question's intent; anything else gets no answer."""
-    from actions.follow_up import FOLLOW_UP_INTENT, resolve
+    the actions decide. A full question is answered as itself; a ``follow_up``,
+    or an unsure message whose best guess is one, leans on the first question's
+    intent; anything else gets no answer."""
+    from actions.follow_up import answered_by_follow_up
 
     def intent(parsed: dict[str, Any]) -> str | None:
         return (parsed.get("intent") or {}).get("name")
 
     if content.entry(intent(follow_up)):
         return intent(follow_up)
-    if intent(follow_up) != FOLLOW_UP_INTENT:
-        return None
     topic = intent(first) if content.entry(intent(first)) else None
-    return resolve(content, topic, follow_up)
+    return answered_by_follow_up(content, topic, follow_up)
 
 
 @dataclass(frozen=True)

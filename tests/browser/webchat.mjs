@@ -70,18 +70,44 @@ try {
   await waitForBotText(cfg.menuPrompt); // ...and the questions, shown one after the other
 
   if (cfg.flow === "conversation") {
+    // The first minute: the page greets on its own, with the questions as buttons,
+    // and the chat fills the page under its header.
+    const menu = cfg.help.buttons;
+    const greetingButtons = async () => {
+      const buttons = (await page.locator(".rw-reply").all()).slice(0, menu.length);
+      const shown = [];
+      for (const button of buttons) if (await button.isVisible()) shown.push((await button.innerText()).trim());
+      return shown;
+    };
+    await page.locator(".rw-reply").nth(menu.length - 1).waitFor();
+    assert.deepEqual(await greetingButtons(), menu, "the greeting offers the questions as buttons");
+    const chat = await page.locator(".rw-conversation-container").boundingBox();
+    const { height } = page.viewportSize();
+    assert.ok(chat.y < 0.2 * height && chat.y + chat.height > 0.9 * height,
+      `the chat fills the page: ${JSON.stringify(chat)} in a ${height} px window`);
+    console.log("greeted on opening, with the questions as buttons; the chat fills the page");
+
     for (const { question, answer } of cfg.typed) {
       await ask(question);
       await waitForBotText(answer);
       console.log(`typed ${JSON.stringify(question)}: exact answer shown`);
     }
+    // "You can ask me any of these questions" still has its questions under it.
+    assert.deepEqual(await greetingButtons(), menu, "the greeting's buttons are gone");
+    console.log("the greeting's questions are still shown after the conversation went on");
 
     await ask(cfg.help.question);
     await waitForBotText(cfg.help.text);
+    // The help reply's questions arrive as the latest buttons (earlier ones stay).
     const replies = page.locator(".rw-reply");
-    await replies.first().waitFor();
-    const titles = await replies.allInnerTexts();
-    assert.deepEqual(titles.slice(-cfg.help.buttons.length).map((t) => t.trim()), cfg.help.buttons);
+    await page.waitForFunction(
+      (menu) => {
+        const titles = [...document.querySelectorAll(".rw-reply")].map((e) => e.innerText.trim());
+        return JSON.stringify(titles.slice(-menu.length)) === JSON.stringify(menu);
+      },
+      cfg.help.buttons,
+      { timeout: TIMEOUT },
+    );
     await replies.filter({ hasText: cfg.click.question }).last().click();
     await waitForBotText(cfg.click.answer);
     console.log(`clicked ${JSON.stringify(cfg.click.question)}: exact answer shown`);
