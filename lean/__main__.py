@@ -7,7 +7,7 @@
 3. Runs Rasa's own ``main()`` with the same arguments.
 
 `make run`, `make shell`, the tests and `make bench` all start Rasa here, so
-they get the same changes (tests/test_patches.py checks each).
+they get the same changes (tests/test_shell.py shows it for the shell).
 """
 
 import sys

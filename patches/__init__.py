@@ -14,8 +14,8 @@ module of the bot changes nothing; only ``install()`` does.
   tracker store exit the process.
 
 Each module says why, what was measured, and which Rasa internals it relies
-on: re-check them on any Rasa upgrade (tests/test_patches.py fails if one is
-not installed).
+on: re-check them on any Rasa upgrade. tests/test_stores.py, tests/test_fuzz.py,
+tests/test_faults.py and tests/test_shell.py fail if one is not installed.
 """
 
 from __future__ import annotations

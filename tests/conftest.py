@@ -56,17 +56,9 @@ class Bot:
         reply.raise_for_status()
         return reply.json()
 
-    def tracker(self, sender: str, channel: str | None = "rest") -> dict[str, Any]:
-        """The conversation of ``sender`` on ``channel`` (ids are namespaced by channel;
-        ``None``: the id as it is)."""
-        conversation = f"{channel}:{sender}" if channel else sender
-        reply = requests.get(
-            f"{self.rasa.url}/conversations/{conversation}/tracker",
-            params={"token": self.token},
-            timeout=60,
-        )
-        reply.raise_for_status()
-        return reply.json()
+    def tracker(self, sender: str, channel: str = "rest") -> dict[str, Any]:
+        """The conversation of ``sender`` on ``channel`` (ids are namespaced by channel)."""
+        return helpers.fetch_tracker(self.rasa.url, self.token, f"{channel}:{sender}")
 
 
 @pytest.fixture(scope="session")

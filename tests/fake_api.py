@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -31,6 +33,16 @@ class FakeApiServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         self._thread.join(timeout=10)
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 60) -> None:
+        """Wait until ``predicate()`` holds (checked on each change, and twice a second)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{type(self).__name__}: condition not met in {timeout} s")
+                self.changed.wait(min(left, 0.5))
 
 
 class JsonApiHandler(BaseHTTPRequestHandler):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -104,15 +103,6 @@ class FakeSlack(FakeApiServer):
     def posts(self, channel: str) -> list[Call]:
         """Successful ``chat.postMessage`` calls to ``channel``, in order."""
         return [c for c in self.attempts(channel) if c.response.get("ok")]
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("the fake Slack API did not get the expected calls")
-                self.changed.wait(left)
 
     def wait_posts(self, channel: str, count: int, timeout: float = 60) -> list[Call]:
         """Wait until ``channel`` has at least ``count`` messages; return them all."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -99,15 +98,6 @@ class FakeBotApi(FakeApiServer):
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
         """Messages sent to ``chat_id``, in order."""
         return [m for m in self.calls_to("sendMessage") if int(m["chat_id"]) == chat_id]
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"fake Bot API: condition not met in {timeout} s")
-                self.changed.wait(min(left, 0.5))
 
 
 class FakeBotApiHandler(JsonApiHandler):

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import requests
 import yaml
 
 from bot import paths
@@ -22,6 +23,17 @@ NLU_FILE = paths.NLU
 RULES_FILE = paths.RULES
 MODEL = paths.MODEL
 SEED_FILE = paths.SEED  # the user's seed FAQ, committed unchanged (content/source/)
+
+
+def fetch_tracker(rasa_url: str, token: str, conversation_id: str) -> dict[str, Any]:
+    """A conversation as Rasa's HTTP API returns it (the API is on behind ``token``)."""
+    reply = requests.get(
+        f"{rasa_url}/conversations/{conversation_id}/tracker",
+        params={"token": token},
+        timeout=60,
+    )
+    reply.raise_for_status()
+    return reply.json()
 
 
 def repo_files() -> list[Path]:

@@ -43,12 +43,17 @@ def tracker_for(
     text: str = "some question",
     ranking: list[tuple[str, float]] | None = None,
     earlier: list[dict] | None = None,
+    topic: str | None = None,
+    entities: list[tuple[str, str]] = (),
 ) -> Tracker:
-    """A tracker whose latest user message is ``text``, classified as ``intent``."""
+    """A tracker whose latest user message is ``text``, classified as ``intent``
+    and naming ``entities``, in a conversation about ``topic`` (the faq_topic slot)."""
     latest = parse_data(intent, text, ranking if ranking is not None else [(intent, 0.99)])
+    latest["entities"] = [{"entity": name, "value": value} for name, value in entities]
     user = {"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}
     events = [*(earlier or []), user]
-    return Tracker("tester", {}, latest, events, False, None, {}, "action_listen")
+    slots = {"faq_topic": topic} if topic else {}
+    return Tracker("tester", slots, latest, events, False, None, {}, "action_listen")
 
 
 @pytest.fixture(autouse=True)
@@ -339,11 +344,7 @@ def test_action_server_webhook_fallback_and_unknown_action(bot, domain):
 
 def follow_up_tracker(text: str, topic: str | None, entities: list[tuple[str, str]]) -> Tracker:
     """A tracker whose topic is ``topic`` and whose latest message is a follow-up."""
-    latest = parse_data("follow_up", text, [("follow_up", 0.95)])
-    latest["entities"] = [{"entity": name, "value": value} for name, value in entities]
-    user = {"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}
-    slots = {"faq_topic": topic}
-    return Tracker("tester", slots, latest, [user], False, None, {}, "action_listen")
+    return tracker_for("follow_up", text, [("follow_up", 0.95)], topic=topic, entities=entities)
 
 
 @pytest.mark.parametrize(
@@ -430,10 +431,7 @@ async def test_a_follow_up_with_nothing_to_lean_on_gets_the_fallback(domain, log
 def unsure_tracker(topic: str | None, entities: list[tuple[str, str]]) -> Tracker:
     """ "now the north": NLU is unsure, and its best guess is a follow-up."""
     ranking = [("follow_up", 0.45), ("faq_north_korea_enemy", 0.3), ("out_of_scope", 0.1)]
-    latest = parse_data("nlu_fallback", "now the north", ranking)
-    latest["entities"] = [{"entity": name, "value": value} for name, value in entities]
-    user = {"event": "user", "text": "now the north", "parse_data": latest, "input_channel": "rest"}
-    return Tracker("tester", {"faq_topic": topic}, latest, [user], False, None, {}, "action_listen")
+    return tracker_for("nlu_fallback", "now the north", ranking, topic=topic, entities=entities)
 
 
 async def test_an_unsure_follow_up_that_fits_the_topic_is_answered_and_logged(domain, log):

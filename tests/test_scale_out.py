@@ -38,13 +38,8 @@ class Cluster:
         return reply.json()
 
     def events(self, instance: int, sender: str) -> list[dict]:
-        reply = requests.get(
-            f"{self.instances[instance].url}/conversations/rest:{sender}/tracker",
-            params={"token": self.token},
-            timeout=60,
-        )
-        reply.raise_for_status()
-        return reply.json()["events"]
+        url = self.instances[instance].url
+        return helpers.fetch_tracker(url, self.token, f"rest:{sender}")["events"]
 
     def redis_commands(self) -> int:
         command = ["redis-cli", "-p", self.redis.port, "info", "stats"]

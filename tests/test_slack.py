@@ -87,13 +87,7 @@ class SlackWebhook:
         return self.server.log.read_text(errors="replace")
 
     def tracker(self, conversation_id: str) -> dict[str, Any]:
-        reply = requests.get(
-            f"{self.server.url}/conversations/{conversation_id}/tracker",
-            params={"token": API_TOKEN},
-            timeout=60,
-        )
-        reply.raise_for_status()
-        return reply.json()
+        return helpers.fetch_tracker(self.server.url, API_TOKEN, conversation_id)
 
 
 @dataclass

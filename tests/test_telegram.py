@@ -63,13 +63,7 @@ class TelegramBot:
         return [m["text"] for m in self.api.sent_to(chat_id)[before:]]
 
     def tracker(self, conversation_id: str) -> dict[str, Any]:
-        reply = requests.get(
-            f"{self.url}/conversations/{conversation_id}/tracker",
-            params={"token": self.token},
-            timeout=60,
-        )
-        reply.raise_for_status()
-        return reply.json()
+        return helpers.fetch_tracker(self.url, self.token, conversation_id)
 
     def user_texts(self, conversation_id: str) -> list[str]:
         events = self.tracker(conversation_id)["events"]
