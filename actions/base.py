@@ -1,4 +1,5 @@
-"""What every action of this bot shares: the FAQ content and the unanswered log."""
+"""What every action of this bot shares: the content in the conversation's
+language, and the unanswered log."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import FaqContent, faq_content
+from actions.language import choose
 from actions.suggest import intent_ranking
-from actions.unanswered import Unanswered, unanswered_log
+from actions.unanswered import UNSUPPORTED_LANGUAGE, Unanswered, unanswered_log
+from bot import languages
 
 # The slot that remembers which FAQ question the conversation is about, so that
 # a typed follow-up ("how about Kyrgyzstan?") can lean on it (domain.yml).
@@ -19,11 +22,15 @@ TOPIC_SLOT = "faq_topic"
 
 
 class ContentAction(Action, metaclass=ABCMeta):
-    """An action that replies from ``content/faq.yml``.
+    """An action that replies from ``content/faq.yml``, in the conversation's language.
 
-    ``respond`` sends the messages; when it returns an ``Unanswered`` entry,
-    that question is logged for review. ``answered`` names the FAQ question the
-    reply answered, if any: it becomes the conversation's topic (``faq_topic``).
+    The language is chosen first (actions/language.py) and remembered in the
+    ``language`` slot. A message in a language the bot does not speak gets the
+    English ``unsupported_language`` reply instead of the action's own, and is
+    logged. Otherwise ``respond`` sends the messages, in that language; when it
+    returns an ``Unanswered`` entry, that question is logged for review.
+    ``answered`` names the FAQ question the reply answered, if any: it becomes
+    the conversation's topic (``faq_topic``).
     Abstract (ABCMeta), so the action server does not register it as an action.
     """
 
@@ -33,12 +40,22 @@ class ContentAction(Action, metaclass=ABCMeta):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        content = faq_content()
+        slot = tracker.get_slot(languages.SLOT)
+        choice = choose(tracker.latest_message, slot)
+        events: list[dict[str, Any]] = []
+        if choice.language != slot:
+            events.append(SlotSet(languages.SLOT, choice.language))
+        catalogue = faq_content()
+        if choice.unsupported:
+            dispatcher.utter_message(text=catalogue.unsupported_language)
+            await unanswered_log().record_async(unanswered(UNSUPPORTED_LANGUAGE, tracker))
+            return events
+        content = catalogue.language(choice.language)
         entry = self.respond(dispatcher, tracker, content)
         if entry is not None:
             await unanswered_log().record_async(entry)
         topic = self.answered(tracker, content)
-        return [SlotSet(TOPIC_SLOT, topic)] if topic else []
+        return [*events, SlotSet(TOPIC_SLOT, topic)] if topic else events
 
     def answered(self, tracker: Tracker, content: FaqContent) -> str | None:
         """The FAQ intent this action's reply answered (none by default)."""

@@ -1,7 +1,10 @@
-"""The FAQ content: questions and answers, read from ``content/faq.yml``.
+"""The FAQ content: questions, answers and every text the bot sends, read from
+``content/faq.yml``, in each language the bot speaks (bot/languages.py).
 
-The file is the only place each answer exists. It is re-read when it changes,
-so the content owner's edits take effect without retraining or a restart.
+The file is the only place each text exists, with its languages side by side.
+It is re-read when it changes, so the content owner's edits take effect without
+retraining or a restart. ``Content`` holds every language; ``Content.language``
+gives ``FaqContent``, one language's view, which the actions reply from.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from bot import paths, settings
+from bot import languages, paths, settings
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +27,14 @@ MAX_RELATED = 2
 NONE_OF_THESE_INTENT = "none_of_these"
 
 
-# The texts around the questions, each required in the content file.
+# The texts around the questions (content/faq.yml, ``texts``), each required in
+# every language.
 TEXT_FIELDS = (
+    "greet",
+    "help",
+    "goodbye",
+    "thanks",
+    "iamabot",
     "menu_prompt",
     "cannot_answer",
     "did_you_mean_prompt",
@@ -33,6 +42,8 @@ TEXT_FIELDS = (
     "none_of_these_reply",
     "text_only_reply",
     "follow_up_no_answer",
+    "message_too_long",
+    "temporarily_unavailable",
 )
 # The facet every entry has; a follow-up stays within the topic being discussed.
 TOPIC = "topic"
@@ -62,7 +73,16 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class FaqContent:
+    """The content in one language: what the actions reply from."""
+
+    language: str
     entries: tuple[FaqEntry, ...]
+    # Chit-chat (actions/small_talk.py).
+    greet: str
+    help: str
+    goodbye: str
+    thanks: str
+    iamabot: str
     menu_prompt: str
     cannot_answer: str
     did_you_mean_prompt: str
@@ -72,6 +92,10 @@ class FaqContent:
     text_only_reply: str
     # A typed follow-up whose combination has no question (actions/follow_up.py).
     follow_up_no_answer: str
+    # An over-long message (channels/inbound.py); quotes {max_chars}.
+    message_too_long: str
+    # Said by the Rasa server when the action server fails (patches/unavailable.py).
+    temporarily_unavailable: str
 
     def entry(self, intent: str | None) -> FaqEntry | None:
         """The entry of ``intent``, or None when it is not an FAQ intent we know."""
@@ -134,14 +158,34 @@ class FaqContent:
         none = {"title": self.none_of_these_button, "payload": f"/{NONE_OF_THESE_INTENT}"}
         return [*buttons, none]
 
+
+@dataclass(frozen=True)
+class Content:
+    """The whole content file: one ``FaqContent`` per language."""
+
+    by_language: dict[str, FaqContent]
+    # The reply to a message in a language the bot does not speak: English only,
+    # naming the languages it does speak.
+    unsupported_language: str
+
+    def language(self, code: Any) -> FaqContent:
+        """The content in ``code`` (English for anything the bot does not speak)."""
+        return self.by_language[languages.supported(code) or languages.ENGLISH]
+
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FaqContent:
+    def from_dict(cls, data: dict[str, Any]) -> Content:
         def text(value: Any, where: str) -> str:
             if not isinstance(value, str) or not value.strip():
                 raise ContentError(f"{where} must be a non-empty string")
             return value
 
-        entries = []
+        def localized(value: Any, where: str) -> dict[str, str]:
+            """A text in every language: ``{en: ..., ru: ..., kk: ..., ko: ...}``."""
+            if not isinstance(value, dict) or set(value) != set(languages.LANGUAGES):
+                raise ContentError(f"{where} must give exactly {', '.join(languages.LANGUAGES)}")
+            return {code: text(value[code], f"{where}.{code}") for code in languages.LANGUAGES}
+
+        items = []
         for i, item in enumerate(data.get("faq") or []):
             intent = text(item.get("intent"), f"faq[{i}].intent")
             if not intent.startswith(FAQ_INTENT_PREFIX):
@@ -149,33 +193,53 @@ class FaqContent:
             related = item.get("related") or []
             if not isinstance(related, list) or len(related) > MAX_RELATED:
                 raise ContentError(f"faq[{i}].related must list at most {MAX_RELATED} intents")
-            entries.append(
-                FaqEntry(
-                    intent=intent,
-                    question=text(item.get("question"), f"faq[{i}].question"),
-                    answer=text(item.get("answer"), f"faq[{i}].answer"),
-                    related=tuple(text(r, f"faq[{i}].related") for r in related),
-                    facets=facets_of(item.get("facets"), f"faq[{i}].facets"),
+            items.append(
+                (
+                    intent,
+                    localized(item.get("question"), f"faq[{i}].question"),
+                    localized(item.get("answer"), f"faq[{i}].answer"),
+                    tuple(text(r, f"faq[{i}].related") for r in related),
+                    facets_of(item.get("facets"), f"faq[{i}].facets"),
                 )
             )
-        if not entries:
+        if not items:
             raise ContentError("the content file has no 'faq' entries")
-        intents = [e.intent for e in entries]
+        intents = [item[0] for item in items]
         if len(set(intents)) != len(intents):
             raise ContentError("each FAQ intent may appear only once")
-        for entry in entries:
-            unknown = [r for r in entry.related if r not in intents or r == entry.intent]
-            if unknown or len(set(entry.related)) != len(entry.related):
+        for intent, _, _, related, _ in items:
+            unknown = [r for r in related if r not in intents or r == intent]
+            if unknown or len(set(related)) != len(related):
                 raise ContentError(
-                    f"{entry.intent}.related must name other FAQ intents, once each: {unknown}"
+                    f"{intent}.related must name other FAQ intents, once each: {unknown}"
                 )
+        texts = data.get("texts")
+        if not isinstance(texts, dict):
+            raise ContentError("the content file has no 'texts'")
+        unknown_texts = sorted(set(texts) - set(TEXT_FIELDS))
+        if unknown_texts:
+            raise ContentError(f"texts has unknown entries: {unknown_texts}")
+        localized_texts = {
+            name: localized(texts.get(name), f"texts.{name}") for name in TEXT_FIELDS
+        }
+        by_language = {
+            code: FaqContent(
+                language=code,
+                entries=tuple(
+                    FaqEntry(intent, question[code], answer[code], related, facets)
+                    for intent, question, answer, related, facets in items
+                ),
+                **{name: value[code] for name, value in localized_texts.items()},
+            )
+            for code in languages.LANGUAGES
+        }
         return cls(
-            entries=tuple(entries),
-            **{field: text(data.get(field), field) for field in TEXT_FIELDS},
+            by_language=by_language,
+            unsupported_language=text(data.get("unsupported_language"), "unsupported_language"),
         )
 
     @classmethod
-    def load(cls, path: Path) -> FaqContent:
+    def load(cls, path: Path) -> Content:
         with path.open(encoding="utf-8") as handle:
             return cls.from_dict(yaml.safe_load(handle) or {})
 
@@ -196,15 +260,15 @@ class ContentStore:
         self.path = path
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
-        self._content: FaqContent | None = None
+        self._content: Content | None = None
 
-    def get(self) -> FaqContent:
+    def get(self) -> Content:
         stat = self.path.stat()
         stamp = (stat.st_mtime_ns, stat.st_size)
         with self._lock:
             if stamp != self._stamp or self._content is None:
                 try:
-                    self._content = FaqContent.load(self.path)
+                    self._content = Content.load(self.path)
                 except (OSError, yaml.YAMLError, ContentError):
                     if self._content is None:
                         raise
@@ -218,6 +282,7 @@ class ContentStore:
 _store = ContentStore(paths.ROOT / settings.get("FAQ_CONTENT_FILE"))
 
 
-def faq_content() -> FaqContent:
-    """The current FAQ content of the action server."""
+def faq_content() -> Content:
+    """The current content, every language (the action server's and the Rasa
+    server's: patches/unavailable.py)."""
     return _store.get()

@@ -1,11 +1,9 @@
-"""``action_show_questions``: offer the nine questions as buttons."""
+"""The menu of questions, and what the bot says around it."""
 
 from __future__ import annotations
 
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ContentAction
 from actions.content import FaqContent
 
 
@@ -17,15 +15,3 @@ def utter_fallback(dispatcher: CollectingDispatcher, content: FaqContent) -> Non
     """What the bot says to a message it cannot answer: so, and the questions."""
     dispatcher.utter_message(text=content.cannot_answer)
     utter_questions(dispatcher, content)
-
-
-class ActionShowQuestions(ContentAction):
-    """Follows the greeting and the help reply (see data/rules.yml)."""
-
-    def name(self) -> str:
-        return "action_show_questions"
-
-    def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
-    ) -> None:
-        utter_questions(dispatcher, content)

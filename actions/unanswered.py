@@ -32,7 +32,16 @@ DID_YOU_MEAN = "did_you_mean"
 NONE_OF_THESE = "none_of_these"
 LOW_CONFIDENCE = "low_confidence"
 FOLLOW_UP_NO_ANSWER = "follow_up_no_answer"
-KINDS = (FALLBACK, DID_YOU_MEAN, NONE_OF_THESE, LOW_CONFIDENCE, FOLLOW_UP_NO_ANSWER)
+# A message in a language the bot does not speak (actions/language.py).
+UNSUPPORTED_LANGUAGE = "unsupported_language"
+KINDS = (
+    FALLBACK,
+    DID_YOU_MEAN,
+    NONE_OF_THESE,
+    LOW_CONFIDENCE,
+    FOLLOW_UP_NO_ANSWER,
+    UNSUPPORTED_LANGUAGE,
+)
 
 MAX_TEXT_CHARS = 1000
 TOP_INTENTS = 3

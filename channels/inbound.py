@@ -15,7 +15,8 @@ lets through what another refuses:
   spaces; blank text is refused; text over ``FAQ_MAX_MESSAGE_CHARS`` is not
   classified but becomes the internal payload below; ``/intent`` payloads
   (what buttons send) must be well-formed, carry no entities and name no
-  internal intent.
+  internal intent. The one exception is the web page's language switch,
+  ``/set_language{"language": "ru"}``, exactly so, with a language the bot speaks.
 - **Internal payloads**: only this module writes ``/nlu_fallback{...}`` (the
   over-long message). A user who types it is refused, so nothing a user sends
   is ever echoed into a reply through an entity.
@@ -39,7 +40,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import settings
+from bot import languages, settings
 
 MAX_ID_CHARS = 128
 # Sanic's body cap (SANIC_REQUEST_MAX_SIZE, default in bot/settings.py), also the
@@ -131,8 +132,23 @@ def check_user_payload(text: str) -> None:
         raise BadInput("malformed intent payload: expected /intent")
     if match.group("intent") in INTERNAL_INTENTS:
         raise BadInput(f"intent '{match.group('intent')}' is internal")
-    if match.group("entities") is not None:
+    if match.group("entities") is not None and not is_language_switch(match):
         raise BadInput("intent payloads from users carry no entities")
+
+
+def is_language_switch(match: re.Match[str]) -> bool:
+    """``/set_language{"language": "<a code of bot/languages.py>"}``, nothing more."""
+    if match.group("intent") != languages.SET_LANGUAGE_INTENT:
+        return False
+    try:
+        entities = json.loads(match.group("entities"))
+    except ValueError:
+        return False
+    return (
+        isinstance(entities, dict)
+        and set(entities) == {languages.ENTITY}
+        and entities[languages.ENTITY] in languages.LANGUAGES
+    )
 
 
 def load_json(raw: bytes | str) -> Any:

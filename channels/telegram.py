@@ -80,7 +80,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.content import faq_content
-from bot import settings
+from bot import languages, settings
 from channels import inbound
 from channels.disabled import DisabledChannel, disabled, missing_settings
 
@@ -209,6 +209,9 @@ class Chat:
     id: int
     type: str
     user_id: int
+    # The sender's Telegram language_code when the bot speaks it: the
+    # conversation's first language hint (actions/language.py).
+    language: str | None = None
 
     @property
     def private(self) -> bool:
@@ -240,8 +243,17 @@ def chat_of_message(message: dict[str, Any], sender: Any) -> Chat:
     if not isinstance(kind, str):
         raise inbound.BadInput("'chat.type' must be a string")
     if kind == PRIVATE_CHAT:
-        return Chat(chat_id, kind, chat_id)
-    return Chat(chat_id, kind, _integer(_object(sender, "from").get("id"), "from.id"))
+        language = (
+            languages.supported(sender.get("language_code")) if isinstance(sender, dict) else None
+        )
+        return Chat(chat_id, kind, chat_id, language)
+    user = _object(sender, "from")
+    return Chat(
+        chat_id,
+        kind,
+        _integer(user.get("id"), "from.id"),
+        languages.supported(user.get("language_code")),
+    )
 
 
 class EnvTelegramInput(TelegramInput):
@@ -383,7 +395,8 @@ class EnvTelegramInput(TelegramInput):
         text = message.get("text")
         if text is None:
             if chat.private and NON_TEXT & message.keys():
-                await self.output.send_message(chat.id, faq_content().text_only_reply)
+                reply = faq_content().language(chat.language).text_only_reply
+                await self.output.send_message(chat.id, reply)
             return
         if not isinstance(text, str):
             raise inbound.BadInput("'message.text' must be a string")
@@ -418,7 +431,8 @@ class EnvTelegramInput(TelegramInput):
         if command and command["command"] == START_COMMAND:
             text = GREET_PAYLOAD
         message = inbound.user_text(text)
-        metadata = inbound.clean_metadata({"chat_type": chat.type, **message.metadata})
+        hint = {languages.HINT_METADATA_KEY: chat.language} if chat.language else {}
+        metadata = inbound.clean_metadata({"chat_type": chat.type, **hint, **message.metadata})
         await on_new_message(
             UserMessage(
                 message.text,

@@ -10,10 +10,11 @@ the action server:
 - The call may take at most ``ACTION_SERVER_TIMEOUT`` seconds (default 10;
   Rasa's own limit is 5 minutes, far longer than anyone waits for a reply).
 - If the call fails (connection refused or reset, the time-out, an error status,
-  an invalid response), the error is logged and the action returns a
-  ``FollowupAction`` to ``utter_temporarily_unavailable``. The processor runs
-  that response next, so the reply is a domain response and the tracker records
-  the turn like any other; data/rules.yml then listens for the next message.
+  an invalid response), the error is logged and the action returns the bot's
+  ``temporarily_unavailable`` text (content/faq.yml, in the conversation's
+  language: the ``language`` slot) as its one event, ``BotUttered``. The
+  processor sends it and records it like any reply; the rules then listen for
+  the next message.
 - A rejection (``ActionExecutionRejection``, the action server's documented
   way to refuse an action) is Rasa's normal control flow and passes through.
 
@@ -30,9 +31,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-from rasa.shared.core.events import Event, FollowupAction
+from rasa.shared.core.events import BotUttered, Event
 
-from bot import settings
+from actions.content import faq_content
+from bot import languages, settings
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -42,7 +44,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE_RESPONSE = "utter_temporarily_unavailable"
 TIMEOUT_S = settings.get_float("ACTION_SERVER_TIMEOUT")
 
 
@@ -67,17 +68,15 @@ def install() -> None:
         except ActionExecutionRejection:
             raise
         except Exception as exc:
-            if UNAVAILABLE_RESPONSE not in domain.responses:
-                raise
             reason = str(exc) or f"no answer within {TIMEOUT_S:g} s"  # a time-out has no text
             logger.error(
-                "Custom action '%s' failed (%s: %s); replying %s instead.",
+                "Custom action '%s' failed (%s: %s); replying 'temporarily unavailable'.",
                 self.name(),
                 type(exc).__name__,
                 reason,
-                UNAVAILABLE_RESPONSE,
             )
-            return [FollowupAction(UNAVAILABLE_RESPONSE)]
+            content = faq_content().language(tracker.get_slot(languages.SLOT))
+            return [BotUttered(text=content.temporarily_unavailable)]
 
     run_or_apologise._faq_unavailable = True  # type: ignore[attr-defined]
     RemoteAction.run = run_or_apologise  # type: ignore[method-assign]

@@ -60,15 +60,14 @@ def load_seed() -> list[tuple[str, str]]:
     return list(zip(blocks[0::2], blocks[1::2], strict=True))
 
 
-def response_text(domain: dict[str, Any], name: str) -> str:
-    """The text of a domain response (each has exactly one variant)."""
-    (variant,) = domain["responses"][name]
-    return variant["text"]
+def text(name: str, language: str = "en") -> str:
+    """A text of content/faq.yml (``texts``) in ``language``."""
+    return content()["texts"][name][language]
 
 
-def too_long_text(domain: dict[str, Any]) -> str:
+def too_long_text(language: str = "en") -> str:
     """The reply to a message over FAQ_MAX_MESSAGE_CHARS, with the limit filled in."""
-    template = response_text(domain, "utter_message_too_long")
+    template = text("message_too_long", language)
     assert "{max_chars}" in template
     return template.replace("{max_chars}", f"{MAX_MESSAGE_CHARS:,}")
 
@@ -77,20 +76,22 @@ def content() -> dict[str, Any]:
     return load_yaml(CONTENT_FILE)
 
 
-def answers_by_intent() -> dict[str, str]:
-    return {entry["intent"]: entry["answer"] for entry in content()["faq"]}
+def answers_by_intent(language: str = "en") -> dict[str, str]:
+    return {entry["intent"]: entry["answer"][language] for entry in content()["faq"]}
 
 
 def related_by_intent() -> dict[str, list[str]]:
     return {entry["intent"]: entry.get("related", []) for entry in content()["faq"]}
 
 
-def questions_by_intent() -> dict[str, str]:
-    return {entry["intent"]: entry["question"] for entry in content()["faq"]}
+def questions_by_intent(language: str = "en") -> dict[str, str]:
+    return {entry["intent"]: entry["question"][language] for entry in content()["faq"]}
 
 
-def question_buttons() -> list[dict[str, str]]:
-    return [{"title": e["question"], "payload": f"/{e['intent']}"} for e in content()["faq"]]
+def question_buttons(language: str = "en") -> list[dict[str, str]]:
+    return [
+        {"title": e["question"][language], "payload": f"/{e['intent']}"} for e in content()["faq"]
+    ]
 
 
 def seed_by_intent() -> dict[str, tuple[str, str]]:
@@ -100,9 +101,8 @@ def seed_by_intent() -> dict[str, tuple[str, str]]:
     return dict(zip(intents, load_seed(), strict=True))
 
 
-def fallback_texts() -> list[str]:
-    data = content()
-    return [data["cannot_answer"], data["menu_prompt"]]
+def fallback_texts(language: str = "en") -> list[str]:
+    return [text("cannot_answer", language), text("menu_prompt", language)]
 
 
 def nlu_examples(path: Path) -> dict[str, list[str]]:

@@ -18,9 +18,9 @@ from actions.content import ContentStore
 from actions.fallback import ActionFaqFallback
 from actions.faq import ActionAnswerFaq
 from actions.follow_up import ActionFollowUp
-from actions.menu import ActionShowQuestions
 from actions.none_of_these import ActionNoneOfThese
 from actions.settings import Settings
+from actions.small_talk import ActionMessageTooLong, ActionSmallTalk
 from actions.suggest import candidates
 from actions.unanswered import UnansweredLog, utcnow
 from tests import helpers
@@ -45,14 +45,18 @@ def tracker_for(
     earlier: list[dict] | None = None,
     topic: str | None = None,
     entities: list[tuple[str, str]] = (),
+    language: str | None = "en",
+    metadata: dict | None = None,
 ) -> Tracker:
     """A tracker whose latest user message is ``text``, classified as ``intent``
-    and naming ``entities``, in a conversation about ``topic`` (the faq_topic slot)."""
+    and naming ``entities``, in a conversation about ``topic`` (the faq_topic slot)
+    in ``language`` (the language slot)."""
     latest = parse_data(intent, text, ranking if ranking is not None else [(intent, 0.99)])
     latest["entities"] = [{"entity": name, "value": value} for name, value in entities]
+    latest["metadata"] = metadata or {}
     user = {"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}
     events = [*(earlier or []), user]
-    slots = {"faq_topic": topic} if topic else {}
+    slots = {"faq_topic": topic, "language": language}
     return Tracker("tester", slots, latest, events, False, None, {}, "action_listen")
 
 
@@ -144,7 +148,7 @@ async def test_fallback_action_apologises_and_offers_the_nine_questions(domain, 
     await ActionFaqFallback().run(dispatcher, tracker, domain)
     apology, menu = dispatcher.messages
     assert apology["text"].startswith("Sorry, I can't answer that.")
-    assert menu["text"] == helpers.content()["menu_prompt"]
+    assert menu["text"] == helpers.text("menu_prompt")
     assert [b["title"] for b in menu["buttons"]] == [question for question, _ in seed]
     assert [b["payload"] for b in menu["buttons"]] == [f"/{i}" for i in helpers.seed_by_intent()]
     (entry,) = log.entries()
@@ -157,7 +161,7 @@ async def test_fallback_action_apologises_and_offers_the_nine_questions(domain, 
 
 def candidate_buttons(intents: list[str]) -> list[dict[str, str]]:
     questions = helpers.questions_by_intent()
-    none = {"title": helpers.content()["none_of_these_button"], "payload": "/none_of_these"}
+    none = {"title": helpers.text("none_of_these_button"), "payload": "/none_of_these"}
     return [*({"title": questions[i], "payload": f"/{i}"} for i in intents), none]
 
 
@@ -188,7 +192,7 @@ async def test_unsure_nlu_gets_did_you_mean_with_candidates(domain, log, ranking
     tracker = tracker_for("nlu_fallback", "an unsure question", ranking)
     await ActionFaqFallback().run(dispatcher, tracker, domain)
     (message,) = dispatcher.messages
-    assert message["text"] == helpers.content()["did_you_mean_prompt"]
+    assert message["text"] == helpers.text("did_you_mean_prompt")
     assert message["buttons"] == candidate_buttons(offered)
     (entry,) = log.entries()
     assert (entry.kind, entry.text) == ("did_you_mean", "an unsure question")
@@ -216,7 +220,7 @@ async def test_none_of_these_apologises_and_logs_the_question(domain, log):
     dispatcher = CollectingDispatcher()
     tracker = tracker_for("none_of_these", "/none_of_these", earlier=earlier)
     await ActionNoneOfThese().run(dispatcher, tracker, domain)
-    assert texts(dispatcher) == [helpers.content()["none_of_these_reply"]]
+    assert texts(dispatcher) == [helpers.text("none_of_these_reply")]
     (entry,) = log.entries()
     assert (entry.kind, entry.text, entry.channel) == (
         "none_of_these",
@@ -229,7 +233,7 @@ async def test_none_of_these_apologises_and_logs_the_question(domain, log):
 async def test_none_of_these_without_a_did_you_mean_only_apologises(domain, log):
     dispatcher = CollectingDispatcher()
     await ActionNoneOfThese().run(dispatcher, tracker_for("none_of_these", "neither"), domain)
-    assert texts(dispatcher) == [helpers.content()["none_of_these_reply"]]
+    assert texts(dispatcher) == [helpers.text("none_of_these_reply")]
     assert log.entries() == []
 
 
@@ -253,12 +257,128 @@ async def test_a_broken_log_never_loses_the_reply(domain, monkeypatch, tmp_path)
     assert texts(dispatcher) == helpers.fallback_texts()
 
 
-async def test_show_questions_offers_every_faq_intent_as_a_button(domain):
+async def test_greeting_offers_every_faq_intent_as_a_button(domain):
     dispatcher = CollectingDispatcher()
-    await ActionShowQuestions().run(dispatcher, tracker_for("greet"), domain)
-    (menu,) = dispatcher.messages
+    await ActionSmallTalk().run(dispatcher, tracker_for("greet", "hello there"), domain)
+    greeting, menu = dispatcher.messages
+    assert [greeting["text"], menu["text"]] == [helpers.text("greet"), helpers.text("menu_prompt")]
     assert menu["buttons"] == helpers.question_buttons()
     assert sorted(b["payload"] for b in menu["buttons"]) == sorted(f"/{i}" for i in FAQ_INTENTS)
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "expected"),
+    [
+        ("help", "what can you do", ["help", "menu_prompt"]),
+        ("thanks", "thank you so much", ["thanks"]),
+        ("goodbye", "see you later", ["goodbye"]),
+        ("bot_challenge", "are you a robot", ["iamabot"]),
+    ],
+)
+async def test_small_talk_replies(domain, intent, text, expected):
+    dispatcher = CollectingDispatcher()
+    await ActionSmallTalk().run(dispatcher, tracker_for(intent, text), domain)
+    assert texts(dispatcher) == [helpers.text(name) for name in expected]
+
+
+async def test_too_long_quotes_the_limit_in_the_conversations_language(domain):
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for("nlu_fallback", "/nlu_fallback", language="kk")
+    tracker.slots["max_chars"] = "1,000"
+    await ActionMessageTooLong().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.too_long_text("kk")]
+
+
+# --- Languages (actions/language.py) -------------------------------------------------
+
+SEED_IN = {
+    "ru": "Почему в Казахстане так много корейцев?",
+    "kk": "Қазақстанда корейлер неге көп тұрады?",
+    "ko": "왜 카자흐스탄에 한국계 주민이 많나요?",
+    "en": "why do so many koreans live in kazakhstan",
+}
+
+
+def slot_events(events: list[dict], name: str) -> list:
+    return [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name]
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "ko"])
+async def test_a_question_is_answered_in_its_language_and_the_language_remembered(domain, language):
+    intent = "faq_why_koreans_in_kazakhstan"
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for(intent, SEED_IN[language], language=None)
+    events = await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.answers_by_intent(language)[intent]]
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    questions = helpers.questions_by_intent(language)
+    assert titles == [questions[r] for r in helpers.related_by_intent()[intent]]
+    assert slot_events(events, "language") == [language]
+
+
+async def test_buttons_and_one_word_replies_stay_in_the_conversations_language(domain):
+    for text, intent in [("/faq_kazakhs_in_korea", "faq_kazakhs_in_korea"), ("ok", "thanks")]:
+        dispatcher = CollectingDispatcher()
+        events = (
+            await ActionAnswerFaq().run(
+                dispatcher, tracker_for(intent, text, language="ko"), domain
+            )
+            if intent.startswith("faq_")
+            else await ActionSmallTalk().run(
+                dispatcher, tracker_for(intent, text, language="ko"), domain
+            )
+        )
+        assert slot_events(events, "language") == []
+        expected = (
+            helpers.answers_by_intent("ko")[intent]
+            if intent.startswith("faq_")
+            else helpers.text("thanks", "ko")
+        )
+        assert texts(dispatcher) == [expected]
+
+
+async def test_a_clear_question_in_another_language_switches(domain):
+    dispatcher = CollectingDispatcher()
+    intent = "faq_why_koreans_in_kazakhstan"
+    tracker = tracker_for(intent, SEED_IN["en"], language="ru")
+    events = await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.answers_by_intent("en")[intent]]
+    assert slot_events(events, "language") == ["en"]
+
+
+async def test_the_channels_hint_counts_until_the_conversation_has_a_language(domain):
+    hint = {"language_hint": "kk-KZ"}
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for("greet", "/greet", language=None, metadata=hint)
+    events = await ActionSmallTalk().run(dispatcher, tracker, domain)
+    assert texts(dispatcher)[0] == helpers.text("greet", "kk")
+    assert slot_events(events, "language") == ["kk"]
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for("thanks", "ok", language="ru", metadata=hint)
+    await ActionSmallTalk().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.text("thanks", "ru")]
+
+
+async def test_the_language_switch_greets_in_the_chosen_language(domain):
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for(
+        "set_language", '/set_language{"language": "ko"}', entities=[("language", "ko")]
+    )
+    events = await ActionSmallTalk().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.text("greet", "ko"), helpers.text("menu_prompt", "ko")]
+    assert dispatcher.messages[1]["buttons"] == helpers.question_buttons("ko")
+    assert slot_events(events, "language") == ["ko"]
+
+
+async def test_an_unsupported_language_gets_the_english_list_of_languages(domain, log):
+    dispatcher = CollectingDispatcher()
+    intent = "faq_why_koreans_in_kazakhstan"
+    tracker = tracker_for(intent, "Warum gibt es so viele Koreaner in Kasachstan?", language="ru")
+    events = await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.content()["unsupported_language"]]
+    assert slot_events(events, "language") == []  # the conversation's language stays
+    (entry,) = log.entries()
+    assert entry.kind == "unsupported_language"
 
 
 def test_content_edits_take_effect_without_a_restart(tmp_path: Path):
@@ -266,16 +386,16 @@ def test_content_edits_take_effect_without_a_restart(tmp_path: Path):
     original = helpers.CONTENT_FILE.read_text(encoding="utf-8")
     path.write_text(original, encoding="utf-8")
     store = ContentStore(path)
-    seed_answer = store.get().answer_for("faq_kazakhs_in_korea")
+    seed_answer = store.get().language("en").answer_for("faq_kazakhs_in_korea")
 
     path.write_text(original.replace(seed_answer, "An edited answer."), encoding="utf-8")
     future = time.time() + 5
     os.utime(path, (future, future))
-    assert store.get().answer_for("faq_kazakhs_in_korea") == "An edited answer."
+    assert store.get().language("en").answer_for("faq_kazakhs_in_korea") == "An edited answer."
 
     path.write_text("faq: [oops", encoding="utf-8")  # a broken edit keeps the last good one
     os.utime(path, (future + 5, future + 5))
-    assert store.get().answer_for("faq_kazakhs_in_korea") == "An edited answer."
+    assert store.get().language("en").answer_for("faq_kazakhs_in_korea") == "An edited answer."
 
 
 def action_request(action: str, intent: str, domain: dict) -> dict:
@@ -302,7 +422,8 @@ def test_action_server_lists_the_actions(bot):
     listed = {a["name"] for a in requests.get(bot.actions.url + "/actions", timeout=10).json()}
     assert {
         "action_answer_faq",
-        "action_show_questions",
+        "action_small_talk",
+        "action_message_too_long",
         "action_faq_fallback",
         "action_none_of_these",
     } <= listed
@@ -319,8 +440,10 @@ def test_action_server_webhook_answers_an_faq_intent(bot, domain, seed):
     assert [r["text"] for r in body["responses"]] == [
         helpers.seed_by_intent()["faq_kazakhs_in_korea"][1]
     ]
+    # A conversation with no language yet gets one (English: the text says so).
     assert body["events"] == [
-        {"event": "slot", "timestamp": None, "name": "faq_topic", "value": "faq_kazakhs_in_korea"}
+        {"event": "slot", "timestamp": None, "name": "language", "value": "en"},
+        {"event": "slot", "timestamp": None, "name": "faq_topic", "value": "faq_kazakhs_in_korea"},
     ]
 
 
@@ -406,7 +529,7 @@ async def test_a_follow_up_with_no_faq_gets_an_honest_reply_and_is_logged(
         dispatcher, follow_up_tracker(text, topic, entities), domain
     )
     (message,) = dispatcher.messages
-    assert message["text"] == helpers.content()["follow_up_no_answer"]
+    assert message["text"] == helpers.text("follow_up_no_answer")
     assert [b["payload"] for b in message["buttons"]] == [f"/{i}" for i in offered]
     assert events == []  # the topic stays
     (entry,) = log.entries()
@@ -459,5 +582,5 @@ async def test_an_unsure_follow_up_that_fits_nothing_gets_did_you_mean(
 ):
     dispatcher = CollectingDispatcher()
     events = await ActionFaqFallback().run(dispatcher, unsure_tracker(topic, entities), domain)
-    assert texts(dispatcher) == [helpers.content()["did_you_mean_prompt"]]
+    assert texts(dispatcher) == [helpers.text("did_you_mean_prompt")]
     assert events == []

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from actions.content import ContentError, FaqContent
+from actions.content import TEXT_FIELDS, Content, ContentError
+from bot import paths
+from bot.languages import LANGUAGES
 from tests import helpers
 from tools.evaluate import NO_ANSWER, load_follow_ups
 from tools.similarity import near_duplicate
@@ -38,19 +40,48 @@ def test_catalog_check_catches_a_missing_answer_and_an_orphan_answer(domain):
 
 def test_content_matches_the_seed_word_for_word_and_in_order(seed):
     entries = helpers.content()["faq"]
-    assert [(e["question"], e["answer"]) for e in entries] == seed
+    assert [(e["question"]["en"], e["answer"]["en"]) for e in entries] == seed
+
+
+def test_every_text_is_in_every_language_and_the_translations_differ():
+    """Each question, answer and text has exactly en, ru, kk and ko, none blank,
+    and no translation is the English text left in place."""
+    data = helpers.content()
+    texts = [(e["intent"], e[field]) for e in data["faq"] for field in ("question", "answer")]
+    texts += list(data["texts"].items())
+    assert set(data["texts"]) == set(TEXT_FIELDS)
+    for name, localized in texts:
+        assert set(localized) == set(LANGUAGES), name
+        assert all(isinstance(v, str) and v.strip() for v in localized.values()), name
+        assert len(set(localized.values())) == len(LANGUAGES), name
 
 
 def test_content_file_loads_and_rejects_broken_entries():
-    content = FaqContent.load(helpers.CONTENT_FILE)
-    assert len(content.entries) == 9
+    content = Content.load(helpers.CONTENT_FILE)
+    for language in LANGUAGES:
+        assert len(content.language(language).entries) == 9
+    assert (
+        content.language("ko").entries[0].question
+        == helpers.questions_by_intent("ko")["faq_why_koreans_in_kazakhstan"]
+    )
+    assert content.language("de") is content.language("en")  # not spoken: English
     broken = helpers.content()
     broken["faq"].append(dict(broken["faq"][0]))
     with pytest.raises(ContentError, match="only once"):
-        FaqContent.from_dict(broken)
-    broken["faq"][-1] = {"intent": "faq_x", "question": "Q?", "answer": "  "}
-    with pytest.raises(ContentError, match="answer"):
-        FaqContent.from_dict(broken)
+        Content.from_dict(broken)
+    broken["faq"][-1] = {**broken["faq"][0], "intent": "faq_x"}
+    broken["faq"][-1]["answer"] = {**broken["faq"][0]["answer"], "kk": "  "}
+    with pytest.raises(ContentError, match="answer.kk"):
+        Content.from_dict(broken)
+
+
+@pytest.mark.parametrize("where", ["question", "answer", "greet", "temporarily_unavailable"])
+def test_a_text_missing_a_language_is_refused(where):
+    broken = helpers.content()
+    localized = broken["faq"][3] if where in ("question", "answer") else broken["texts"]
+    del localized[where]["ko"]
+    with pytest.raises(ContentError, match="exactly en, ru, kk, ko"):
+        Content.from_dict(broken)
 
 
 def test_each_answer_text_exists_once_in_the_repo(seed):
@@ -58,9 +89,15 @@ def test_each_answer_text_exists_once_in_the_repo(seed):
     user's own seed document (content/source/), kept unchanged as the reference."""
     files = helpers.repo_files()
     assert helpers.CONTENT_FILE in files and helpers.SEED_FILE in files
+    texts = {p: p.read_text(encoding="utf-8", errors="ignore") for p in files}
     for _question, answer in seed:
-        places = [p for p in files if answer in p.read_text(encoding="utf-8", errors="ignore")]
+        places = [p for p, text in texts.items() if answer in text]
         assert sorted(places) == sorted([helpers.CONTENT_FILE, helpers.SEED_FILE]), answer[:40]
+    for language in LANGUAGES[1:]:  # the translations: only in content/faq.yml, once
+        for answer in helpers.answers_by_intent(language).values():
+            places = [p for p, text in texts.items() if answer in text]
+            assert places == [helpers.CONTENT_FILE], answer[:40]
+            assert texts[helpers.CONTENT_FILE].count(answer) == 1
 
 
 def test_every_faq_intent_has_a_rule_to_the_answer_action(domain):
@@ -74,24 +111,57 @@ def test_every_faq_intent_has_a_rule_to_the_answer_action(domain):
 
 
 @pytest.fixture(scope="module")
-def training() -> dict[str, list[str]]:
-    return helpers.nlu_examples(helpers.NLU_FILE)
+def by_language() -> dict[str, dict[str, list[str]]]:
+    """Training examples per language, per intent."""
+    return {code: helpers.nlu_examples(path) for code, path in paths.NLU_BY_LANGUAGE.items()}
 
 
 @pytest.fixture(scope="module")
-def holdout() -> dict[str, list[str]]:
-    return helpers.nlu_examples(helpers.HOLDOUT_FILE)
+def training(by_language) -> dict[str, list[str]]:
+    """Training examples per intent, every language."""
+    merged: dict[str, list[str]] = {}
+    for examples in by_language.values():
+        for intent, lines in examples.items():
+            merged.setdefault(intent, []).extend(lines)
+    return merged
 
 
-def test_training_data_size(domain, training):
+@pytest.fixture(scope="module")
+def holdout_by_language() -> dict[str, dict[str, list[str]]]:
+    return {code: helpers.nlu_examples(path) for code, path in paths.HOLDOUT_BY_LANGUAGE.items()}
+
+
+@pytest.fixture(scope="module")
+def holdout(holdout_by_language) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for examples in holdout_by_language.values():
+        for intent, lines in examples.items():
+            merged.setdefault(intent, []).extend(lines)
+    return merged
+
+
+# Per language: examples per FAQ intent, out-of-scope examples (issue #11: at
+# least 25 and 40 for each new language).
+TRAINING_MINIMUM = {"en": (30, 80), "ru": (25, 40), "kk": (25, 40), "ko": (25, 40)}
+CHIT_CHAT = ("greet", "goodbye", "thanks", "help", "bot_challenge")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_training_data_size(domain, by_language, language):
+    examples = by_language[language]
+    per_faq, out_of_scope = TRAINING_MINIMUM[language]
     for intent in helpers.faq_intents(domain):
-        assert len(training[intent]) >= 30, intent
-    assert len(training["out_of_scope"]) >= 80
+        assert len(examples[intent]) >= per_faq, intent
+    assert len(examples["out_of_scope"]) >= out_of_scope
+    for intent in CHIT_CHAT:
+        assert len(examples[intent]) >= 5, intent
 
 
-def test_seed_questions_are_training_examples(seed, training):
-    for entry, (question, _answer) in zip(helpers.content()["faq"], seed, strict=True):
-        assert question in training[entry["intent"]]
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_seed_questions_are_training_examples(by_language, language):
+    """The questions on the buttons, in each language, are examples of their intent."""
+    for intent, question in helpers.questions_by_intent(language).items():
+        assert question in by_language[language][intent]
 
 
 def test_no_example_is_repeated_or_under_two_intents(training):
@@ -103,11 +173,18 @@ def test_no_example_is_repeated_or_under_two_intents(training):
             seen[key] = intent
 
 
-def test_holdout_size_and_intents(domain, holdout):
+# Per language: held-out questions per FAQ intent, out-of-scope questions.
+HOLDOUT_MINIMUM = {"en": (10, 40), "ru": (12, 30), "kk": (12, 30), "ko": (12, 30)}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_holdout_size_and_intents(domain, holdout_by_language, language):
+    holdout = holdout_by_language[language]
+    per_faq, out_of_scope = HOLDOUT_MINIMUM[language]
     assert set(holdout) == set(helpers.faq_intents(domain)) | {"out_of_scope"}
     for intent in helpers.faq_intents(domain):
-        assert len(holdout[intent]) >= 10, intent
-    assert len(holdout["out_of_scope"]) >= 40
+        assert len(holdout[intent]) >= per_faq, intent
+    assert len(holdout["out_of_scope"]) >= out_of_scope
 
 
 @pytest.fixture(scope="module")

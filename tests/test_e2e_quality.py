@@ -43,7 +43,7 @@ def test_did_you_mean_offers_candidates_and_a_click_answers(bot):
     sender = uuid.uuid4().hex
 
     (message,) = bot.say(UNSURE, sender)
-    assert message["text"] == helpers.content()["did_you_mean_prompt"]
+    assert message["text"] == helpers.text("did_you_mean_prompt")
     titles = [b["title"] for b in message["buttons"]]
     assert titles == [*(helpers.questions_by_intent()[i] for i in offered), "None of these"]
 
@@ -65,7 +65,7 @@ def test_none_of_these_apologises_and_logs_the_question(bot, refusal):
     (message,) = bot.say(UNSURE_TOO, sender)
     assert message["buttons"][-1] == {"title": "None of these", "payload": "/none_of_these"}
 
-    assert bot.texts(refusal, sender) == [helpers.content()["none_of_these_reply"]]
+    assert bot.texts(refusal, sender) == [helpers.text("none_of_these_reply")]
     entries = logged(bot, UNSURE_TOO)  # newest first
     assert [e.kind for e in entries[: len(entries) - before]] == ["none_of_these", "did_you_mean"]
     events = [e["event"] for e in bot.tracker(sender)["events"] if e["event"] == "user"]

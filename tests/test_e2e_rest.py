@@ -17,6 +17,43 @@ def test_the_nine_seed_questions_get_their_answers_word_for_word(bot, seed):
         assert bot.texts(question) == [answer], question
 
 
+@pytest.mark.parametrize("language", ["ru", "kk", "ko"])
+def test_each_seed_question_in_each_language_gets_the_answer_in_that_language(bot, language):
+    """The nine questions as asked in Russian, Kazakh and Korean (the button titles
+    of content/faq.yml) get their answers, exactly, in that language; the
+    conversation stays in it for a button click and for "ok"."""
+    sender = f"lang-{language}-{uuid.uuid4().hex}"
+    answers = helpers.answers_by_intent(language)
+    for intent, question in helpers.questions_by_intent(language).items():
+        assert bot.texts(question, sender) == [answers[intent]], question
+    assert bot.texts("/faq_kazakhs_in_korea", sender) == [answers["faq_kazakhs_in_korea"]]
+    assert bot.texts("ok", sender)[0] in {
+        helpers.text(name, language) for name in ("thanks", "cannot_answer", "did_you_mean_prompt")
+    }
+
+
+def test_a_clear_question_switches_the_language_back_and_forth(bot):
+    sender = f"switch-{uuid.uuid4().hex}"
+    intent = "faq_north_korea_enemy"
+    asked = [
+        ("Кто главный враг Северной Кореи?", "ru"),
+        ("who is north korea's biggest enemy", "en"),
+        ("북한의 주적은 누구야?", "ko"),
+        ("Солтүстік Кореяның басты жауы кім?", "kk"),
+    ]
+    for question, language in asked:
+        assert bot.texts(question, sender) == [helpers.answers_by_intent(language)[intent]]
+    assert bot.tracker(sender)["slots"]["language"] == "kk"
+
+
+def test_an_unsupported_language_gets_the_list_of_languages_in_english(bot):
+    sender = f"german-{uuid.uuid4().hex}"
+    reply = bot.texts("Warum gibt es so viele Koreaner in Kasachstan?", sender)
+    assert reply == [helpers.content()["unsupported_language"]]
+    for name in ("English", "Russian", "Kazakh", "Korean"):
+        assert name in reply[0]
+
+
 def test_buttons_payloads_answer_directly(bot):
     for intent, (_question, answer) in helpers.seed_by_intent().items():
         assert bot.texts(f"/{intent}") == [answer]
@@ -42,10 +79,10 @@ def test_held_out_paraphrases_get_the_right_answer(bot, domain):
 
 def test_multi_turn_conversation_is_answered_and_stored_in_order(bot, domain, seed):
     sender = f"multi-{uuid.uuid4().hex}"
-    text = lambda name: helpers.response_text(domain, name)  # noqa: E731
+    text = lambda name: helpers.text(name.removeprefix("utter_"))  # noqa: E731
 
     greeting = bot.say("hello there", sender)
-    assert [m["text"] for m in greeting] == [text("utter_greet"), helpers.content()["menu_prompt"]]
+    assert [m["text"] for m in greeting] == [text("utter_greet"), helpers.text("menu_prompt")]
     assert greeting[1]["buttons"] == helpers.question_buttons()
     (q1, a1), (q2, a2) = seed[2], seed[6]
     assert bot.texts(q1, sender) == [a1]
@@ -78,10 +115,10 @@ def test_out_of_scope_questions_get_the_fallback(bot, text):
 
 
 def test_chit_chat(bot, domain):
-    text = lambda name: helpers.response_text(domain, name)  # noqa: E731
+    text = lambda name: helpers.text(name.removeprefix("utter_"))  # noqa: E731
     assert bot.texts("are you a bot?") == [text("utter_iamabot")]
     help_reply = bot.say("what can I ask?")
-    assert [m["text"] for m in help_reply] == [text("utter_help"), helpers.content()["menu_prompt"]]
+    assert [m["text"] for m in help_reply] == [text("utter_help"), helpers.text("menu_prompt")]
     assert help_reply[1]["buttons"] == helpers.question_buttons()
 
 
@@ -105,8 +142,31 @@ BAD_BODIES = {
     ),
     "emoji only": ({"sender": "bad", "message": "😀🎉🇰🇿"}, 200, FALLBACK),
     "surrogate pair": ('{"sender": "bad", "message": "\\ud800\\udfff"}', 200, FALLBACK),
-    "cyrillic": ({"sender": "bad", "message": "Почему в Казахстане живут корейцы?"}, 200, FALLBACK),
-    "korean": ({"sender": "bad", "message": "카자흐스탄에 왜 고려인이 있나요?"}, 200, FALLBACK),
+    "russian": (
+        {"sender": "bad-ru", "message": "Почему в Казахстане живут корейцы?"},
+        200,
+        [helpers.answers_by_intent("ru")["faq_why_koreans_in_kazakhstan"]],
+    ),
+    "korean": (
+        {"sender": "bad-ko", "message": "카자흐스탄에 왜 고려인이 있나요?"},
+        200,
+        [helpers.answers_by_intent("ko")["faq_why_koreans_in_kazakhstan"]],
+    ),
+    "language switch": (
+        {"sender": "bad-switch", "message": '/set_language{"language": "kk"}'},
+        200,
+        [helpers.text("greet", "kk"), helpers.text("menu_prompt", "kk")],
+    ),
+    "language switch to a language the bot does not speak": (
+        {"sender": "bad", "message": '/set_language{"language": "de"}'},
+        400,
+        "intent payloads from users carry no entities",
+    ),
+    "language switch with another entity": (
+        {"sender": "bad", "message": '/set_language{"language": "ru", "max_chars": "1"}'},
+        400,
+        "intent payloads from users carry no entities",
+    ),
     "control characters": (
         {"sender": "bad", "message": "\x00qwe\x01\x1b\x7frty\x07"},
         200,
@@ -198,7 +258,8 @@ def test_bad_input_gets_its_one_status_and_the_bot_keeps_answering(bot, seed, ca
     reply = bot.post_raw(encode(body))
     assert reply.status_code == status, reply.text
     if status == 200:
-        assert [m.get("text") for m in reply.json()] == helpers.fallback_texts()
+        texts = helpers.fallback_texts() if expected == FALLBACK else expected
+        assert [m.get("text") for m in reply.json()] == texts
     else:
         assert reply.json() == {"error": expected}
     question, answer = seed[0]
@@ -236,7 +297,7 @@ def test_typed_follow_ups_lean_on_the_last_answer(bot):
     answered("Why are there Koreans in Kazakhstan?", "faq_why_koreans_in_kazakhstan")
     answered("how about Kyrgyzstan?", "faq_why_koreans_in_kyrgyzstan")
     (honest,) = bot.say("how about Turkmenistan?", sender)
-    assert honest["text"] == helpers.content()["follow_up_no_answer"]
+    assert honest["text"] == helpers.text("follow_up_no_answer")
     assert [b["payload"] for b in honest["buttons"]] == [
         "/faq_why_koreans_in_kyrgyzstan",
         "/faq_why_koreans_in_kazakhstan",
@@ -244,7 +305,7 @@ def test_typed_follow_ups_lean_on_the_last_answer(bot):
     answered("Who is South Korea's enemy?", "faq_south_korea_enemy")  # a full question wins
     answered("and for the North?", "faq_north_korea_enemy")
     (honest,) = bot.say("who are its allies, then?", sender)  # North Korea's allies: no FAQ
-    assert honest["text"] == helpers.content()["follow_up_no_answer"]
+    assert honest["text"] == helpers.text("follow_up_no_answer")
     answered("Who is enemy of South Korea?", "faq_south_korea_enemy")
     answered("who are its allies, then?", "faq_south_korea_allies")
     answered("Is Korean similar to Kazakh?", "faq_korean_similar_to_kazakh")

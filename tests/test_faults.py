@@ -56,9 +56,11 @@ class BlackHole:
 
 def test_action_server_down_or_hung_gets_unavailable_then_answers_again(own_bot, domain, seed):
     bot = own_bot
-    unavailable = helpers.response_text(domain, "utter_temporarily_unavailable")
-    greeting = helpers.response_text(domain, "utter_greet")
+    unavailable = helpers.text("temporarily_unavailable")
     sender = f"faults-{uuid.uuid4().hex}"
+    russian = f"faults-ru-{uuid.uuid4().hex}"
+    ru_question = "Почему в Казахстане так много корейцев?"
+    ru_answer = helpers.answers_by_intent("ru")["faq_why_koreans_in_kazakhstan"]
     sent = []
 
     def say(text: str) -> list[str]:
@@ -66,12 +68,15 @@ def test_action_server_down_or_hung_gets_unavailable_then_answers_again(own_bot,
         return bot.texts(text, sender)  # asserts the HTTP status is 200
 
     assert say(seed[0][0]) == [seed[0][1]]
+    assert bot.texts(ru_question, russian) == [ru_answer]
 
     bot.actions.stop()
     assert say(seed[1][0]) == [unavailable]
     assert say("/faq_kazakhs_in_korea") == [unavailable]
-    assert say("hello") == [greeting, unavailable]  # the greeting is a domain response
+    assert say("hello") == [unavailable]  # chit-chat comes from the actions too
     assert say("What is the capital of Kazakhstan?") == [unavailable]  # the fallback too
+    # In the conversation's language, which the Rasa server knows from its slot.
+    assert bot.texts(ru_question, russian) == [helpers.text("temporarily_unavailable", "ru")]
 
     with BlackHole(urlsplit(bot.actions.url).port):
         assert say(seed[2][0]) == [unavailable]
@@ -102,7 +107,7 @@ def test_killing_the_action_server_under_load_loses_no_message(own_bot, domain, 
     restarted: every message gets a 200 with its answer or the unavailable reply,
     never silence, and every message is in its conversation, in order."""
     bot = own_bot
-    unavailable = helpers.response_text(domain, "utter_temporarily_unavailable")
+    unavailable = helpers.text("temporarily_unavailable")
     senders = [f"kill-{uuid.uuid4().hex}-{n}" for n in range(8)]
     sent: dict[str, list[str]] = {s: [] for s in senders}
     replies: list[tuple[str, list[str]]] = []

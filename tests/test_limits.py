@@ -28,7 +28,7 @@ def test_a_body_over_the_cap_gets_413_and_the_bot_keeps_answering(bot, domain, s
     # A body of exactly the cap is read: its message is over the message cap.
     at_cap = bot.post_raw(body_of_size(MAX_BYTES))
     assert at_cap.status_code == 200, at_cap.text
-    assert [m["text"] for m in at_cap.json()] == [helpers.too_long_text(domain)]
+    assert [m["text"] for m in at_cap.json()] == [helpers.too_long_text()]
     question, answer = seed[1]
     assert bot.texts(question) == [answer]
 
@@ -45,7 +45,7 @@ def test_a_body_over_the_cap_gets_413_and_the_bot_keeps_answering(bot, domain, s
 )
 def test_an_over_long_message_gets_the_limit_and_is_recorded(bot, domain, message):
     sender = f"long-{uuid.uuid4().hex}"
-    assert bot.texts(message, sender) == [helpers.too_long_text(domain)]
+    assert bot.texts(message, sender) == [helpers.too_long_text()]
 
     (user,) = [e for e in bot.tracker(sender)["events"] if e["event"] == "user"]
     assert user["parse_data"]["intent"]["name"] == "nlu_fallback"
@@ -62,6 +62,6 @@ def test_a_message_of_exactly_the_cap_is_classified(bot, domain, seed):
     padding = " and " + "tell me more " * MAX_MESSAGE_CHARS
     at_cap = (question + padding)[:MAX_MESSAGE_CHARS]
     texts = bot.texts(at_cap)
-    assert texts and helpers.too_long_text(domain) not in texts
+    assert texts and helpers.too_long_text() not in texts
     # Surrounding white space does not count towards the cap.
     assert bot.texts(" " * MAX_MESSAGE_CHARS + question + "\n" * MAX_MESSAGE_CHARS) == [answer]

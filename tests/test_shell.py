@@ -35,7 +35,7 @@ def test_make_shell_has_the_bots_rasa_changes(tmp_path, domain):
     try:
         shell.expect("Your input ->")
         shell.sendline("how many kazakhs live in korea?")
-        shell.expect_exact(helpers.response_text(domain, "utter_temporarily_unavailable"))
+        shell.expect_exact(helpers.text("temporarily_unavailable"))
         shell.expect("Your input ->")
         shell.sendline("/stop")
         shell.expect(pexpect.EOF, timeout=60)
@@ -63,6 +63,14 @@ def test_make_shell_answers_a_seed_question(tmp_path, seed):
         # A typed follow-up leans on the question just answered (North Korea's enemy).
         shell.sendline("the South's, then?")
         shell.expect_exact(helpers.answers_by_intent()["faq_south_korea_enemy"], timeout=60)
+        shell.expect_exact("Type out your own message...")
+        shell.send("\x1b[A")
+        shell.send("\r")
+        shell.expect("Your input ->")
+        # The shell sends no language hint: a Korean question gets the Korean answer.
+        shell.sendline("카자흐스탄에서 한국어를 아직도 쓰나요?")
+        korean = helpers.answers_by_intent("ko")["faq_korean_spoken_in_kazakhstan"]
+        shell.expect_exact(korean, timeout=60)
         shell.expect_exact("Type out your own message...")
         shell.send("\x1b[A")
         shell.send("\r")

@@ -291,11 +291,21 @@ def test_a_typed_follow_up_leans_on_the_conversations_last_answer(slack):
     ]
 
 
+def test_a_question_in_kazakh_then_a_button_are_answered_in_kazakh(slack):
+    """Slack sends no language hint: the text decides, and a button stays in it."""
+    answers = helpers.answers_by_intent("kk")
+    dm = Dm()
+    posts = ask(slack, dm, "Оңтүстік Кореяның ең жақын одақтастары кімдер?", 1)
+    assert texts(posts) == [answers["faq_south_korea_allies"]]
+    posts = ask(slack, dm, "/faq_south_korea_enemy", 2)
+    assert texts(posts)[-1] == answers["faq_south_korea_enemy"]
+
+
 def test_greeting_menu_reaches_slack_as_buttons(slack, domain, seed):
     dm = Dm()
     greeting, menu = ask(slack, dm, "hi", 2)[:2]
-    assert greeting.params["text"] == helpers.response_text(domain, "utter_greet")
-    prompt = helpers.content()["menu_prompt"]
+    assert greeting.params["text"] == helpers.text("greet")
+    prompt = helpers.text("menu_prompt")
     assert menu.params["text"] == escape_text(prompt)
     section, *actions = menu.params["blocks"]
     assert section == {"type": "section", "text": {"type": "plain_text", "text": prompt}}
@@ -352,7 +362,7 @@ def test_conversations_are_kept_under_the_slack_namespace(slack, seed):
 def test_an_over_long_message_gets_the_limit(slack, domain):
     dm = Dm()
     message = "why are there koreans in kazakhstan " * (MAX_MESSAGE_CHARS // 30)
-    assert texts(ask(slack, dm, message, 1)) == [helpers.too_long_text(domain)]
+    assert texts(ask(slack, dm, message, 1)) == [helpers.too_long_text()]
 
 
 # --- url verification and signatures -------------------------------------------------------

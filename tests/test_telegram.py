@@ -149,7 +149,7 @@ def tap(chat_id: int, data: str, query_id: str, user_id: int | None = None) -> d
     query = {
         "id": query_id,
         "from": user(user_id or chat_id),
-        "message": bot_message(chat_id, helpers.content()["menu_prompt"]),
+        "message": bot_message(chat_id, helpers.text("menu_prompt")),
         "chat_instance": "1",
         "data": data,
     }
@@ -161,7 +161,7 @@ def keyboard(message: dict[str, Any]) -> list[list[dict[str, str]]]:
 
 
 def greeting(domain: dict[str, Any]) -> list[str]:
-    return [helpers.response_text(domain, "utter_greet"), helpers.content()["menu_prompt"]]
+    return [helpers.text("greet"), helpers.text("menu_prompt")]
 
 
 # --- Start-up and routes ---
@@ -225,6 +225,28 @@ def test_start_greets_with_the_menu(telegram, domain, command):
     assert "action_faq_fallback" not in actions
 
 
+def test_the_users_language_code_is_the_first_hint_then_the_text_decides(telegram):
+    """A Kazakh-speaking user's /start is greeted in Kazakh (language_code "kk"); a
+    clear question in Russian then gets the Russian answer, and a tap stays in it."""
+    chat_id = next(_ids)
+    kazakh = {"id": chat_id, "is_bot": False, "first_name": "Aruzhan", "language_code": "kk"}
+    assert telegram.say("/start", chat_id, **{"from": kazakh}) == [
+        helpers.text("greet", "kk"),
+        helpers.text("menu_prompt", "kk"),
+    ]
+    titles = [b["text"] for row in keyboard(telegram.api.sent_to(chat_id)[-1]) for b in row]
+    assert titles == list(helpers.questions_by_intent("kk").values())
+    ru = helpers.answers_by_intent("ru")
+    question = "Сколько казахов живёт в Южной Корее?"
+    assert telegram.say(question, chat_id, **{"from": kazakh}) == [ru["faq_kazakhs_in_korea"]]
+    before = len(telegram.api.sent_to(chat_id))
+    query = tap(chat_id, "/faq_south_korea_enemy", f"q{next(_ids)}")
+    query["callback_query"]["from"] = kazakh
+    assert telegram.post(query).status_code == 200
+    texts = [m["text"] for m in telegram.api.sent_to(chat_id)[before:]]
+    assert texts == [ru["faq_south_korea_enemy"]]
+
+
 def test_a_command_for_another_bot_gets_no_reply(telegram):
     assert telegram.say("/start@other_bot", chat_id=1005) == []
 
@@ -263,7 +285,7 @@ def test_a_typed_intent_payload_goes_through_the_input_rules(telegram, seed):
 def test_an_over_long_message_gets_the_length_limit(telegram, domain, seed):
     question = seed[0][0]
     message = (question + " ") * (1 + helpers.MAX_MESSAGE_CHARS // len(question))
-    assert telegram.say(message, chat_id=1008) == [helpers.too_long_text(domain)]
+    assert telegram.say(message, chat_id=1008) == [helpers.too_long_text()]
 
 
 REFUSED_TEXTS = {
@@ -312,7 +334,7 @@ def test_a_non_text_message_gets_the_text_only_reply(telegram, content):
     reply = telegram.post(update(message_from(chat_id, **content)))
     assert reply.status_code == 200
     texts = [m["text"] for m in telegram.api.sent_to(chat_id)]
-    assert texts == [helpers.content()["text_only_reply"]]
+    assert texts == [helpers.text("text_only_reply")]
 
 
 # --- Groups ---
@@ -342,7 +364,7 @@ def test_a_group_message_that_mentions_the_bot_is_answered(telegram, seed, menti
 def test_a_reply_to_the_bot_in_a_group_is_answered(telegram, seed):
     group = -100_003
     question, answer = seed[4]
-    earlier = bot_message(group, helpers.content()["menu_prompt"])
+    earlier = bot_message(group, helpers.text("menu_prompt"))
     assert telegram.say(question, group, user_id=601, reply_to_message=earlier) == [answer]
 
 

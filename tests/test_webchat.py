@@ -171,8 +171,8 @@ def browser_scenario(bot, domain) -> dict:
     return {
         "url": bot.web.url + "/",
         "headers": {k.lower(): v for k, v in expected_headers(bot.rasa.url).items()},
-        "greeting": helpers.response_text(domain, "utter_greet"),
-        "menuPrompt": helpers.content()["menu_prompt"],
+        "greeting": helpers.text("greet"),
+        "menuPrompt": helpers.text("menu_prompt"),
         # A bundle fetched before fetch_webchat.sh removed its font imports still
         # has them: the CSP then stops that one URL before it is requested.
         "cspBlocked": [GOOGLE_FONT] if GOOGLE_FONT in bundle else [],
@@ -181,6 +181,7 @@ def browser_scenario(bot, domain) -> dict:
 
 def test_web_chat_in_a_real_browser(bot, domain, seed):
     SCREENSHOT.parent.mkdir(exist_ok=True)
+    ru_questions, ru_answers = helpers.questions_by_intent("ru"), helpers.answers_by_intent("ru")
     scenario = {
         **browser_scenario(bot, domain),
         "flow": "conversation",
@@ -192,11 +193,25 @@ def test_web_chat_in_a_real_browser(bot, domain, seed):
         ],
         "help": {
             "question": "what can I ask?",
-            "text": helpers.response_text(domain, "utter_help"),
+            "text": helpers.text("help"),
             "buttons": [question for question, _ in seed],
         },
         "click": {"question": seed[6][0], "answer": seed[6][1]},
         "screenshot": str(SCREENSHOT),
+        "language": {
+            "code": "ru",
+            "greeting": helpers.text("greet", "ru"),
+            "menuPrompt": helpers.text("menu_prompt", "ru"),
+            "buttons": list(ru_questions.values()),
+            "typed": {
+                "question": "Почему в Кыргызстане живут корейцы?",
+                "answer": ru_answers["faq_why_koreans_in_kyrgyzstan"],
+            },
+            "click": {
+                "question": ru_questions["faq_south_korea_allies"],
+                "answer": ru_answers["faq_south_korea_allies"],
+            },
+        },
     }
     run_browser(scenario)
     assert SCREENSHOT.stat().st_size > 10_000

@@ -40,7 +40,7 @@ from pathlib import Path
 import aiohttp
 import requests
 
-from actions.content import FaqContent
+from actions.content import Content
 from bot import paths
 from bot.paths import ROOT
 from tests.support.processes import Server, server_env, start_bot, start_rasa, wait_ready
@@ -53,7 +53,7 @@ MESSAGES = {1: 100, 8: 240, 32: 480}  # per level, before --scale
 
 def expected_replies() -> list[tuple[str, str]]:
     """(message, first reply text): the seed questions, a few paraphrases and chit-chat."""
-    content = FaqContent.load(paths.CONTENT)
+    content = Content.load(paths.CONTENT).language("en")
     cases = [(e.question, e.answer) for e in content.entries]
     cases += [
         ("how many kazakhs work in korea", content.answer_for("faq_kazakhs_in_korea")),

@@ -1,10 +1,14 @@
 """`make eval`: the NLU evaluation harness.
 
-On the held-out set (``tests/nlu_holdout.yml``, never trained on) and with k-fold
-cross-validation over ``data/nlu.yml`` it prints per-intent precision, recall
-and F1, FAQ accuracy, out-of-scope rejection, the errors, and a sweep of the
-fallback threshold. It writes ``reports/eval.md`` and a confusion matrix
-(``reports/confusion_holdout.png``). Exits non-zero below the targets.
+On the held-out set of each language (``tests/nlu_holdout*.yml``, never trained
+on) and with k-fold cross-validation over the training data of every language
+(``data/nlu*.yml``) it prints, per language, FAQ accuracy, out-of-scope
+rejection, wrong answers, per-intent precision, recall and F1, the errors, a
+sweep of the fallback threshold, and how well the message's language is
+identified (actions/language.py). It writes ``reports/eval.md`` and a confusion
+matrix (``reports/confusion_holdout.png``). Reports each language against its
+targets, and exits non-zero below any language's floor (tools/evaluate.py:
+TARGETS, FLOORS).
 
 Usage: python -m tools.eval_report [--folds K] [--model PATH]
 """
@@ -18,16 +22,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from actions.content import FaqContent
+from actions.content import Content
+from actions.language import identify
 from actions.settings import SETTINGS
 from actions.suggest import candidates
 from bot import paths
-from bot.paths import CONFIG, NLU, REPORTS
+from bot.languages import LANGUAGES
+from bot.paths import CONFIG, REPORTS
 from bot.paths import MODEL as DEFAULT_MODEL
 from tools.evaluate import (
-    MIN_FAQ_ACCURACY,
-    MIN_OOS_REJECTION,
     REJECTED,
+    TARGETS,
     FollowUp,
     Prediction,
     answered_follow_up,
@@ -65,7 +70,7 @@ def load_agent(model: Path):  # noqa: ANN201
 
 
 async def follow_up_results(agent, pairs: list[FollowUp]) -> list[tuple[FollowUp, str | None]]:  # noqa: ANN001
-    content = FaqContent.load(paths.CONTENT)
+    content = Content.load(paths.CONTENT).language("en")
     return [
         (
             pair,
@@ -158,11 +163,15 @@ def did_you_mean_table(predictions: list[Prediction], shipped_band: float) -> li
 
 
 def sections(
-    predictions: list[Prediction], threshold: float, ambiguity: float, band: float
+    predictions: list[Prediction],
+    threshold: float,
+    ambiguity: float,
+    band: float,
+    language: str = "en",
 ) -> list[str]:
     """Summary, per-intent table, threshold sweep and "did you mean" band sweep."""
     return [
-        *summary(predictions),
+        *summary(predictions, language),
         "",
         *per_intent_table(predictions),
         "",
@@ -176,13 +185,58 @@ def sections(
     ]
 
 
-def summary(predictions: list[Prediction]) -> list[str]:
+def summary(predictions: list[Prediction], language: str = "en") -> list[str]:
     s = score(predictions)
+    min_faq, min_oos = TARGETS[language]
     return [
-        f"- FAQ accuracy: **{s.faq_accuracy:.3f}** (target ≥ {MIN_FAQ_ACCURACY})",
-        f"- Out-of-scope rejection: **{s.oos_rejection:.3f}** (target ≥ {MIN_OOS_REJECTION})",
-        f"- Wrong-answer rate: {s.wrong_answer_rate:.3f}",
+        f"- FAQ accuracy: **{s.faq_accuracy:.3f}** (target ≥ {min_faq})",
+        f"- Out-of-scope rejection: **{s.oos_rejection:.3f}** (target ≥ {min_oos})",
+        f"- Wrong-answer rate: {s.wrong_answer_rate:.3f}; FAQ questions given another "
+        f"question's answer: {s.faq_confusions} (target 0)",
     ]
+
+
+def languages_table(holdouts: dict[str, list[Prediction]]) -> list[str]:
+    """The four languages side by side, at the shipped threshold."""
+    rows = [
+        "| language | FAQ accuracy | out-of-scope rejection | wrong answers "
+        "| FAQ → another answer | questions | targets |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for language, predictions in holdouts.items():
+        s = score(predictions)
+        met = "met" if s.meets_targets(language) else "**missed**"
+        if not s.meets_floor(language):
+            met += ", **below the floor**"
+        min_faq, min_oos = TARGETS[language]
+        rows.append(
+            f"| {language} | {s.faq_accuracy:.3f} | {s.oos_rejection:.3f} "
+            f"| {s.wrong_answer_rate:.3f} | {s.faq_confusions} | {len(predictions)} "
+            f"| ≥ {min_faq} / ≥ {min_oos}: {met} |"
+        )
+    return rows
+
+
+def language_id_table(holdouts: dict[str, list[Prediction]]) -> list[str]:
+    """How actions/language.py identifies each held-out question's language: right
+    and clear (the reply switches to it), unclear (the conversation's language
+    stays), or wrong (another language, or "unsupported")."""
+    rows = [
+        "| language | identified, clear | unclear (stays) | wrong language | unsupported |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for language, predictions in holdouts.items():
+        found = [identify(p.text) for p in predictions]
+        n = max(len(found), 1)
+        right = sum(f.language == language and f.clear for f in found)
+        unclear = sum(not f.clear for f in found)
+        other = sum(f.clear and f.language == "other" for f in found)
+        wrong = sum(f.clear and f.language not in (language, "other") for f in found)
+        rows.append(
+            f"| {language} | {right / n:.3f} | {unclear / n:.3f} | {wrong / n:.3f} "
+            f"| {other / n:.3f} |"
+        )
+    return rows
 
 
 def confusion_png(predictions: list[Prediction], path: Path) -> None:
@@ -206,13 +260,13 @@ def confusion_png(predictions: list[Prediction], path: Path) -> None:
 
 
 def cross_validate(folds: int) -> list[Prediction]:
-    """Train on k-1 folds of data/nlu.yml and predict the k-th, for every fold."""
+    """Train on k-1 folds of data/nlu*.yml and predict the k-th, for every fold."""
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.training_data import TrainingData
     from sklearn.model_selection import StratifiedKFold
 
-    data = load_data(str(NLU))
+    data = load_data(str(paths.NLU.parent))
     messages = data.intent_examples
     intents = [m.get("intent") for m in messages]
     predictions: list[Prediction] = []
@@ -242,9 +296,13 @@ def main() -> None:
     threshold, ambiguity = shipped_thresholds()
     band = SETTINGS.suggest_min_confidence
 
-    print("Evaluating the held-out set...", flush=True)
+    print("Evaluating the held-out sets...", flush=True)
     agent = load_agent(args.model)
-    holdout = asyncio.run(predict(agent, load_examples(paths.HOLDOUT)))
+    holdouts = {
+        language: asyncio.run(predict(agent, load_examples(paths.HOLDOUT_BY_LANGUAGE[language])))
+        for language in LANGUAGES
+    }
+    holdout = holdouts["en"]
     follow_ups = asyncio.run(follow_up_results(agent, load_follow_ups(paths.FOLLOWUPS_HOLDOUT)))
     follow_up_scores = score_follow_ups(follow_ups)
     REPORTS.mkdir(exist_ok=True)
@@ -256,15 +314,15 @@ def main() -> None:
         f"Model `{args.model.name}`; FallbackClassifier threshold {threshold}, "
         f"ambiguity {ambiguity}.",
         "",
-        f"## Held-out set ({len(holdout)} questions, never trained on)",
+        "## Held-out sets, per language (never trained on)",
         "",
-        *sections(holdout, threshold, ambiguity, band),
+        *languages_table(holdouts),
         "",
-        "### Errors",
+        "### The message's language (actions/language.py)",
         "",
-        *errors(holdout),
+        *language_id_table(holdouts),
         "",
-        "Confusion matrix: `reports/confusion_holdout.png`.",
+        "Confusion matrix (English): `reports/confusion_holdout.png`.",
         "",
         f"## Follow-ups ({len(follow_ups)} held-out pairs, never trained on)",
         "",
@@ -274,12 +332,23 @@ def main() -> None:
         "",
         *follow_up_errors(follow_ups),
     ]
+    for language, predictions in holdouts.items():
+        lines += [
+            "",
+            f"## Held-out set: {language} ({len(predictions)} questions)",
+            "",
+            *sections(predictions, threshold, ambiguity, band, language),
+            "",
+            "### Errors",
+            "",
+            *errors(predictions),
+        ]
     if args.folds > 1:
         print(f"Cross-validating data/nlu.yml ({args.folds} folds)...", flush=True)
         cv = cross_validate(args.folds)
         lines += [
             "",
-            f"## {args.folds}-fold cross-validation over data/nlu.yml ({len(cv)} examples)",
+            f"## {args.folds}-fold cross-validation over data/nlu*.yml ({len(cv)} examples)",
             "",
             *sections(cv, threshold, ambiguity, band),
         ]
@@ -288,7 +357,7 @@ def main() -> None:
     print("\n" + report)
     print("Written to reports/eval.md and reports/confusion_holdout.png")
 
-    if not score(holdout).meets_targets():
+    if not all(score(p).meets_floor(language) for language, p in holdouts.items()):
         sys.exit(1)
 
 

@@ -1,6 +1,8 @@
 """Held-out NLU evaluation: FAQ accuracy, out-of-scope rejection, errors per intent.
 
-``tests/nlu_holdout.yml`` is never used for training. A held-out FAQ question
+The held-out sets (``tests/nlu_holdout.yml`` for English, ``nlu_holdout_<code>.yml``
+for Russian, Kazakh and Korean: ``bot.paths.HOLDOUT_BY_LANGUAGE``) are never
+used for training; each language is scored on its own against its targets. A held-out FAQ question
 counts as correct only when it is classified as its own intent with a confidence
 that passes the FallbackClassifier; an out-of-scope question counts as rejected
 when it ends in ``out_of_scope`` or ``nlu_fallback`` (the fallback reply).
@@ -19,10 +21,29 @@ from typing import Any
 OUT_OF_SCOPE = "out_of_scope"
 REJECTED = {OUT_OF_SCOPE, "nlu_fallback"}
 
-# The quality gate, defined here only: tests/test_nlu_holdout.py fails below it,
-# `make eval` reports against it, and the README quotes it.
+# The quality targets, defined here only: `make eval` reports each language
+# against them (met / missed) and the README quotes them. English, then the
+# translations' own (issue #11): (FAQ accuracy, out-of-scope rejection), and no
+# FAQ question given another question's answer.
 MIN_FAQ_ACCURACY = 0.97
 MIN_OOS_REJECTION = 0.95
+TARGETS = {
+    "en": (MIN_FAQ_ACCURACY, MIN_OOS_REJECTION),
+    "ru": (0.95, 0.95),
+    "kk": (0.95, 0.95),
+    "ko": (0.95, 0.95),
+}
+# The floor `make test` and `make eval` enforce (tests/test_nlu_holdout.py): for
+# English the target; for the translations, where the targets are not all met
+# yet, the figures measured when they were added (README, "Languages"), so that no
+# change makes them worse: (FAQ accuracy, out-of-scope rejection, FAQ questions
+# given another question's answer, at most).
+FLOORS = {
+    "en": (MIN_FAQ_ACCURACY, MIN_OOS_REJECTION, 0),
+    "ru": (0.95, 0.94, 0),
+    "kk": (0.95, 0.91, 0),
+    "ko": (0.94, 0.95, 1),
+}
 # Held-out follow-ups (tests/followups_holdout.yml): none may get another
 # question's answer, and at least this share must get the right one.
 MIN_FOLLOW_UP_ACCURACY = 0.90
@@ -87,9 +108,24 @@ class Scores:
     oos_total: int
     oos_rejection: float
     wrong_answer_rate: float  # share of all questions answered with a wrong FAQ answer
+    # FAQ questions answered with another question's answer (the target is none).
+    faq_confusions: int = 0
 
-    def meets_targets(self) -> bool:
-        return self.faq_accuracy >= MIN_FAQ_ACCURACY and self.oos_rejection >= MIN_OOS_REJECTION
+    def meets_targets(self, language: str = "en") -> bool:
+        min_faq, min_oos = TARGETS[language]
+        return (
+            self.faq_accuracy >= min_faq
+            and self.oos_rejection >= min_oos
+            and self.faq_confusions == 0
+        )
+
+    def meets_floor(self, language: str = "en") -> bool:
+        min_faq, min_oos, max_confusions = FLOORS[language]
+        return (
+            self.faq_accuracy >= min_faq
+            and self.oos_rejection >= min_oos
+            and self.faq_confusions <= max_confusions
+        )
 
 
 def scores(pairs: list[tuple[str, str]]) -> Scores:
@@ -97,12 +133,14 @@ def scores(pairs: list[tuple[str, str]]) -> Scores:
     faq = [(e, p) for e, p in pairs if e.startswith("faq_")]
     oos = [(e, p) for e, p in pairs if e == OUT_OF_SCOPE]
     wrong = sum(1 for e, p in pairs if p.startswith("faq_") and p != e)
+    confusions = sum(1 for e, p in faq if p.startswith("faq_") and p != e)
     return Scores(
         faq_total=len(faq),
         faq_accuracy=sum(e == p for e, p in faq) / max(len(faq), 1),
         oos_total=len(oos),
         oos_rejection=sum(p in REJECTED for _, p in oos) / max(len(oos), 1),
         wrong_answer_rate=wrong / max(len(pairs), 1),
+        faq_confusions=confusions,
     )
 
 

@@ -119,6 +119,30 @@ try {
     for (const text of before) assert.ok(after.includes(text), `lost after reload: ${text}`);
     console.log(`reload kept ${after.length} bot messages`);
     await page.screenshot({ path: cfg.screenshot, fullPage: true });
+
+    // The language switch: the bot greets again in Russian, with the questions in
+    // Russian, and answers a Russian question and a Russian button in Russian.
+    const lang = cfg.language;
+    await page.locator(`#languages button[data-language="${lang.code}"]`).click();
+    await waitForBotText(lang.greeting);
+    await waitForBotText(lang.menuPrompt);
+    await page.waitForFunction(
+      (menu) => {
+        const titles = [...document.querySelectorAll(".rw-reply")].map((e) => e.innerText.trim());
+        return JSON.stringify(titles.slice(-menu.length)) === JSON.stringify(menu);
+      },
+      lang.buttons,
+      { timeout: TIMEOUT },
+    );
+    const pressed = await page.locator("#languages button[aria-pressed=true]").innerText();
+    assert.equal(pressed.trim(), lang.code.toUpperCase(), "the switch shows the language chosen");
+    console.log(`switched to ${lang.code}: greeted with the questions in that language`);
+    await ask(lang.typed.question);
+    await waitForBotText(lang.typed.answer);
+    console.log(`typed ${JSON.stringify(lang.typed.question)}: exact ${lang.code} answer shown`);
+    await page.locator(".rw-reply").filter({ hasText: lang.click.question }).last().click();
+    await waitForBotText(lang.click.answer);
+    console.log(`clicked ${JSON.stringify(lang.click.question)}: exact ${lang.code} answer shown`);
   } else if (cfg.flow === "reconnect") {
     const bar = page.locator(".rw-loading");
     assert.equal(await bar.count(), 0, "a connected widget shows no connecting bar");
