@@ -36,7 +36,7 @@ help:
 	@echo "make test   set up, train if needed, run the whole test suite"
 	@echo "make shell  talk to the bot in the terminal"
 	@echo "make train  train the model (only when data, domain or config changed)"
-	@echo "make eval   NLU evaluation: held-out set and 5-fold CV, per-intent P/R/F1, threshold sweep"
+	@echo "make eval   NLU evaluation: held-out sets per language and 5-fold CV, per-intent P/R/F1, threshold sweep"
 	@echo "make review the questions the bot could not answer, grouped, newest first"
 	@echo "make bench  ours vs stock rasa init: training, time to ready, latency, throughput, memory"
 	@echo "make lint   ruff lint and format check"

@@ -266,7 +266,7 @@ def cross_validate(folds: int) -> list[Prediction]:
     from rasa.shared.nlu.training_data.training_data import TrainingData
     from sklearn.model_selection import StratifiedKFold
 
-    data = load_data(str(paths.NLU.parent))
+    data = TrainingData().merge(*(load_data(str(p)) for p in paths.NLU_BY_LANGUAGE.values()))
     messages = data.intent_examples
     intents = [m.get("intent") for m in messages]
     predictions: list[Prediction] = []
