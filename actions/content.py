@@ -75,7 +75,6 @@ class FaqEntry:
 class FaqContent:
     """The content in one language: what the actions reply from."""
 
-    language: str
     entries: tuple[FaqEntry, ...]
     # Chit-chat (actions/small_talk.py).
     greet: str
@@ -224,7 +223,6 @@ class Content:
         }
         by_language = {
             code: FaqContent(
-                language=code,
                 entries=tuple(
                     FaqEntry(intent, question[code], answer[code], related, facets)
                     for intent, question, answer, related, facets in items

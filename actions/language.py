@@ -8,7 +8,7 @@
 - Cyrillic text is Russian or Kazakh, and Latin text is English, Russian or
   Kazakh typed without a Cyrillic keyboard ("pochemu v kazakhstane koreitsy"),
   or another language. A character n-gram naive Bayes model (``NgramModel``)
-  decides. It is trained when first used (about 0.2 s) on the bot's own training
+  decides. It is trained when first used (about 0.4 s) on the bot's own training
   data, one file per language (``bot.paths.NLU_BY_LANGUAGE``), plus sentences
   in other languages (``actions/other_languages.txt``), so it knows the words
   people use here, in every spelling the data has.
@@ -134,17 +134,26 @@ def main_script(text: str) -> tuple[str | None, int]:
 
 
 @functools.cache
+def samples() -> dict[str, list[tuple[str | None, str]]]:
+    """(script, text) of every sample, per language (OTHER included); read once."""
+    texts = {lang: training_texts(path) for lang, path in paths.NLU_BY_LANGUAGE.items()}
+    lines = OTHER_SAMPLES.read_text(encoding="utf-8").splitlines()
+    texts[OTHER] = [line for line in lines if line.strip() and not line.startswith("#")]
+    return {
+        lang: [(main_script(t)[0], t) for t in lang_texts] for lang, lang_texts in texts.items()
+    }
+
+
+@functools.cache
 def model(for_script: str) -> NgramModel:
     """The model for text in ``for_script`` (LATIN or CYRILLIC), trained only on
     samples in that script: a Latin-script question is compared with the other
     Latin-script questions of each language, whatever their number."""
-    samples = {lang: training_texts(path) for lang, path in paths.NLU_BY_LANGUAGE.items()}
-    lines = OTHER_SAMPLES.read_text(encoding="utf-8").splitlines()
-    samples[OTHER] = [line for line in lines if line.strip() and not line.startswith("#")]
     candidates = CYRILLIC_LANGUAGES if for_script == "CYRILLIC" else LATIN_LANGUAGES
+    by_language = samples()
     return NgramModel(
         {
-            lang: [text for text in samples[lang] if main_script(text)[0] == for_script]
+            lang: [text for script, text in by_language[lang] if script == for_script]
             for lang in candidates
         }
     )

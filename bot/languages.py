@@ -12,8 +12,6 @@ from typing import Any
 ENGLISH = "en"
 # ISO 639-1 codes, in the order the web page's switch shows them.
 LANGUAGES: tuple[str, ...] = (ENGLISH, "ru", "kk", "ko")
-# The names the unsupported-language reply and the web page's switch use.
-NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша", "ko": "한국어"}
 
 # The slot that remembers the conversation's language (domain.yml).
 SLOT = "language"

@@ -242,18 +242,13 @@ def chat_of_message(message: dict[str, Any], sender: Any) -> Chat:
     kind = chat.get("type")
     if not isinstance(kind, str):
         raise inbound.BadInput("'chat.type' must be a string")
-    if kind == PRIVATE_CHAT:
-        language = (
-            languages.supported(sender.get("language_code")) if isinstance(sender, dict) else None
-        )
-        return Chat(chat_id, kind, chat_id, language)
-    user = _object(sender, "from")
-    return Chat(
-        chat_id,
-        kind,
-        _integer(user.get("id"), "from.id"),
-        languages.supported(user.get("language_code")),
+    language = (
+        languages.supported(sender.get("language_code")) if isinstance(sender, dict) else None
     )
+    if kind == PRIVATE_CHAT:
+        return Chat(chat_id, kind, chat_id, language)
+    user_id = _integer(_object(sender, "from").get("id"), "from.id")
+    return Chat(chat_id, kind, user_id, language)
 
 
 class EnvTelegramInput(TelegramInput):

@@ -116,14 +116,18 @@ def by_language() -> dict[str, dict[str, list[str]]]:
     return {code: helpers.nlu_examples(path) for code, path in paths.NLU_BY_LANGUAGE.items()}
 
 
+def merged(by_language: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+    """Examples per intent, every language."""
+    examples: dict[str, list[str]] = {}
+    for per_intent in by_language.values():
+        for intent, lines in per_intent.items():
+            examples.setdefault(intent, []).extend(lines)
+    return examples
+
+
 @pytest.fixture(scope="module")
 def training(by_language) -> dict[str, list[str]]:
-    """Training examples per intent, every language."""
-    merged: dict[str, list[str]] = {}
-    for examples in by_language.values():
-        for intent, lines in examples.items():
-            merged.setdefault(intent, []).extend(lines)
-    return merged
+    return merged(by_language)
 
 
 @pytest.fixture(scope="module")
@@ -133,11 +137,7 @@ def holdout_by_language() -> dict[str, dict[str, list[str]]]:
 
 @pytest.fixture(scope="module")
 def holdout(holdout_by_language) -> dict[str, list[str]]:
-    merged: dict[str, list[str]] = {}
-    for examples in holdout_by_language.values():
-        for intent, lines in examples.items():
-            merged.setdefault(intent, []).extend(lines)
-    return merged
+    return merged(holdout_by_language)
 
 
 # Per language: examples per FAQ intent, out-of-scope examples (issue #11: at

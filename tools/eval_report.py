@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from actions.content import Content
-from actions.language import identify
+from actions.language import OTHER, identify
 from actions.settings import SETTINGS
 from actions.suggest import candidates
 from bot import paths
@@ -230,8 +230,8 @@ def language_id_table(holdouts: dict[str, list[Prediction]]) -> list[str]:
         n = max(len(found), 1)
         right = sum(f.language == language and f.clear for f in found)
         unclear = sum(not f.clear for f in found)
-        other = sum(f.clear and f.language == "other" for f in found)
-        wrong = sum(f.clear and f.language not in (language, "other") for f in found)
+        other = sum(f.clear and f.language == OTHER for f in found)
+        wrong = sum(f.clear and f.language not in (language, OTHER) for f in found)
         rows.append(
             f"| {language} | {right / n:.3f} | {unclear / n:.3f} | {wrong / n:.3f} "
             f"| {other / n:.3f} |"
