@@ -76,4 +76,5 @@ def unanswered(kind: str, tracker: Tracker, parse_data: dict[str, Any] | None = 
         text=str(parse_data.get("text") or ""),
         channel=tracker.get_latest_input_channel(),
         top_intents=tuple(intent_ranking(parse_data)),
+        sender_id=tracker.sender_id,
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from bot import languages, paths, settings
+from bot import erasure, languages, paths, settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ NONE_OF_THESE_INTENT = "none_of_these"
 TEXT_FIELDS = (
     "greet",
     "help",
+    "forget_me_button",
+    "forgotten",
     "goodbye",
     "thanks",
     "iamabot",
@@ -79,6 +81,8 @@ class FaqContent:
     # Chit-chat (actions/small_talk.py).
     greet: str
     help: str
+    forget_me_button: str
+    forgotten: str
     goodbye: str
     thanks: str
     iamabot: str
@@ -111,6 +115,13 @@ class FaqContent:
     def question_buttons(self) -> list[dict[str, str]]:
         """One button per question, in content order."""
         return [e.button() for e in self.entries]
+
+    def help_buttons(self) -> list[dict[str, str]]:
+        """The help menu: the questions, then "Forget me" (actions/forget.py)."""
+        return [
+            *self.question_buttons(),
+            {"title": self.forget_me_button, "payload": f"/{erasure.INTENT}"},
+        ]
 
     def follow_up_buttons(self, intent: str) -> list[dict[str, str]]:
         """Buttons for the questions related to ``intent`` (at most MAX_RELATED)."""

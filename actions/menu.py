@@ -7,8 +7,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.content import FaqContent
 
 
-def utter_questions(dispatcher: CollectingDispatcher, content: FaqContent) -> None:
-    dispatcher.utter_message(text=content.menu_prompt, buttons=content.question_buttons())
+def utter_questions(
+    dispatcher: CollectingDispatcher, content: FaqContent, help_menu: bool = False
+) -> None:
+    """The questions as buttons; the help menu adds "Forget me"."""
+    buttons = content.help_buttons() if help_menu else content.question_buttons()
+    dispatcher.utter_message(text=content.menu_prompt, buttons=buttons)
 
 
 def utter_fallback(dispatcher: CollectingDispatcher, content: FaqContent) -> None:

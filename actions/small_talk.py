@@ -39,7 +39,7 @@ class ActionSmallTalk(ContentAction):
         text, menu = REPLIES.get(str(intent), REPLIES["help"])
         dispatcher.utter_message(text=getattr(content, text))
         if menu:
-            utter_questions(dispatcher, content)
+            utter_questions(dispatcher, content, help_menu=intent == "help")
 
 
 class ActionMessageTooLong(ContentAction):

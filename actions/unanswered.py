@@ -1,9 +1,12 @@
 """The unanswered-question log: what the bot could not (or barely) answer.
 
 Every fallback, "did you mean", "None of these" and low-confidence answer is
-stored with its text, time, channel and top intents, and nothing else: no
-sender id, no metadata. Rows older than the retention period are deleted on
-each write. `make review` (tools/review.py) reads the log for the content owner.
+stored with its text, time, channel and top intents, and a SHA-256 hash of the
+conversation id, so that "forget me" (actions/forget.py) can delete the
+asker's rows; nothing else: no metadata. The hash is not anonymity (whoever
+knows an id can hash it), only no id in plain text. Rows older than the
+retention period are deleted on each write. `make review` (tools/review.py)
+reads the log for the content owner.
 
 It lives in the tracker store's database by default (its own table), so a
 deployment has one database to back up; UNANSWERED_DB_URL can move it.
@@ -12,6 +15,7 @@ deployment has one database to back up; UNANSWERED_DB_URL can move it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import threading
@@ -56,7 +60,23 @@ table = sa.Table(
     sa.Column("channel", sa.String(64)),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("top_intents", sa.Text, nullable=False),  # JSON [[intent, confidence], ...]
+    # conversation_hash(sender id); empty in rows logged before "forget me" existed.
+    sa.Column("conversation", sa.String(64), index=True),
 )
+
+
+def conversation_hash(sender_id: str) -> str:
+    return hashlib.sha256(sender_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Add the ``conversation`` column to a log created before it existed."""
+    present = {c["name"] for c in sa.inspect(engine).get_columns(table.name)}
+    if "conversation" not in present:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(f"ALTER TABLE {table.name} ADD COLUMN conversation VARCHAR(64)")
+            )
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,7 @@ class Unanswered:
     channel: str | None
     top_intents: tuple[tuple[str, float], ...]
     created_at: datetime | None = None  # set when stored
+    sender_id: str | None = None  # stored as its hash only
 
 
 def utcnow() -> datetime:
@@ -92,6 +113,7 @@ class UnansweredLog:
                     Path(url.database).parent.mkdir(parents=True, exist_ok=True)
                 self._engine = sa.create_engine(url, future=True)
                 metadata.create_all(self._engine)
+                add_missing_columns(self._engine)
             return self._engine
 
     def record(self, entry: Unanswered, now: datetime | None = None) -> None:
@@ -105,6 +127,7 @@ class UnansweredLog:
                     channel=(entry.channel or None) and entry.channel[:64],
                     text=entry.text[:MAX_TEXT_CHARS],
                     top_intents=json.dumps(top),
+                    conversation=entry.sender_id and conversation_hash(entry.sender_id),
                 )
             )
             connection.execute(table.delete().where(table.c.created_at < now - self.retention))
@@ -115,6 +138,14 @@ class UnansweredLog:
             await asyncio.to_thread(self.record, entry)
         except Exception:  # logging must never break answering
             logger.exception("Could not log an unanswered question")
+
+    def forget(self, sender_id: str) -> int:
+        """Delete the rows logged in conversation ``sender_id``; returns how many."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                table.delete().where(table.c.conversation == conversation_hash(sender_id))
+            )
+        return result.rowcount
 
     def entries(self, since: datetime | None = None) -> list[Unanswered]:
         """Logged questions, newest first."""

@@ -28,7 +28,11 @@ DEFAULTS: dict[str, str] = {
     "ACTION_ENDPOINT_URL": "http://localhost:{ACTIONS_PORT}/webhook",
     # Stores.
     "TRACKER_STORE_URL": "sqlite:///var/tracker.db",
-    "LOCK_STORE_TYPE": "in_memory",
+    "CONVERSATION_RETENTION_DAYS": "30",
+    "LOCK_STORE_TYPE": "stores.lock_store.SQLiteLockStore",
+    # Rasa reads it itself: the Rasa server's processes (one per core of the 2-core
+    # machine; more than 1 needs a shared lock store, as the default is).
+    "SANIC_WORKERS": "2",
     "REDIS_HOST": "localhost",
     "REDIS_PORT": "6379",
     "REDIS_DB": "1",

@@ -30,6 +30,13 @@ This channel keeps Rasa's events, rooms and replies, and
   ``socketio:<id>``; the message and metadata go through ``user_turn`` (the
   length cap, cleaning and payload rules of REST). A refused event is dropped
   with a log line; the socket stays open and the server goes on;
+- accepts the websocket transport only. The Rasa server runs several
+  processes (SANIC_WORKERS) on one port, and the kernel hands each connection
+  to one of them: a websocket stays with the process that knows its session,
+  while HTTP long-polling requests of one session may reach another process,
+  which answers "Invalid session" (seen on every other poll with two
+  processes). A polling client gets a clear 400 "Invalid transport" instead;
+  the web page's bundle opens websockets (setup/fetch_webchat.sh).
 - sends buttons as ``buttons``, not ``quick_replies``: rasa-webchat shows quick
   replies only under the latest message, so the greeting's "You can ask me any of
   these questions" stood with no questions under it as soon as the next message
@@ -164,6 +171,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         # origins and rejects any other Origin (HTTP polling and websocket alike).
         sio.eio.cors_allowed_origins = origins
         sio.eio.max_http_buffer_size = inbound.MAX_BODY_BYTES
+        sio.eio.transports = ["websocket"]  # see the module doc
         logger.info(
             "socket.io accepts the origins %s and packets of up to %d bytes",
             ", ".join(origins),

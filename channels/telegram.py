@@ -64,6 +64,8 @@ import asyncio
 import hmac
 import json
 import logging
+import multiprocessing
+import os
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -289,6 +291,12 @@ class EnvTelegramInput(TelegramInput):
         retry_max: float | None = None,
     ) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode)
+        # The Rasa server's processes (SANIC_WORKERS) are forked after this runs.
+        # Shared memory: the first process to start claims the start-up calls
+        # (getMe, setWebhook), and the bot's name it learns is every process's.
+        fork = multiprocessing.get_context("fork")
+        self._start_up_owner = fork.Value("i", 0)
+        self._shared_bot_name = fork.Array("c", 64)
         self.bot_name = bot_username(verify)
         self.secret_token = secret_token
         self.retry_max = (
@@ -307,11 +315,28 @@ class EnvTelegramInput(TelegramInput):
 
     # --- Start-up: getMe and setWebhook, retried in the background ---
 
+    @property
+    def bot_name(self) -> str:
+        return self._shared_bot_name.value.decode()
+
+    @bot_name.setter
+    def bot_name(self, name: str) -> None:
+        self._shared_bot_name.value = name.encode()[:63]
+
     async def start_up(self) -> None:
+        """getMe and setWebhook, by one of the Rasa server's processes."""
+        if not self._claims_start_up():
+            return
         await asyncio.gather(
             self._retry("getMe", self._check_bot_name),
             self._retry("setWebhook", self._register_webhook),
         )
+
+    def _claims_start_up(self) -> bool:
+        with self._start_up_owner.get_lock():
+            if self._start_up_owner.value == 0:
+                self._start_up_owner.value = os.getpid()
+            return self._start_up_owner.value == os.getpid()
 
     async def _retry(self, what: str, call: Callable[[], Awaitable[None]]) -> None:
         """Run ``call`` until it succeeds, waiting longer after each failure (capped)."""

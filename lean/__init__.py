@@ -13,6 +13,15 @@ class: usable as a base class, a type hint or a decorator, and never doing
 anything. ``python -m lean run ...`` installs it and runs Rasa's command line.
 ``check_model()`` refuses to serve a model that contains TensorFlow-based
 components (DIET, TED, ...), so the stand-in is never asked to compute.
+
+The same holds for packages Rasa imports at start for features this bot does
+not use (``UNUSED``: MongoDB and DynamoDB tracker stores, the Twilio and Webex
+channels, the plots of ``rasa test``): they get the inert stand-in too, and
+``check_config()`` refuses endpoints or credentials that would use them. Two
+optional imports (``BLOCKED``: thinc's h5py, sklearn's pytest helpers) fail
+with ImportError, which their importers handle. Measured (peak RSS of one Rasa
+process with the model loaded, `make bench`): 324 MB before, see
+docs/performance.md for after; each Sanic worker holds its own copy.
 """
 
 from __future__ import annotations
@@ -29,6 +38,23 @@ from pathlib import Path
 from typing import Any
 
 STUBBED = ("tensorflow", "tensorflow_addons", "tensorflow_text", "tensorflow_hub", "keras")
+# Imported by Rasa at start, used only by features this bot does not use (see
+# ``check_config``): the inert stand-in as well.
+UNUSED = {
+    "matplotlib": "the plots of `rasa test` (rasa.utils.plotting)",
+    "pymongo": "tracker store type mongod",
+    "bson": "tracker store type mongod",
+    "gridfs": "tracker store type mongod",
+    "boto3": "tracker store type dynamo and AWS model storage",
+    "botocore": "tracker store type dynamo and AWS model storage",
+    "twilio": "the twilio and twilio_voice channels",
+    "webexteamssdk": "the webexteams channel",
+}
+# Optional imports whose importers handle ImportError (thinc.compat, sklearn.utils._testing).
+BLOCKED = ("h5py", "pytest", "_pytest")
+# What check_config refuses: endpoints.yml tracker store types, credentials.yml channels.
+UNUSED_TRACKER_STORES = ("mongod", "dynamo")
+UNUSED_CHANNELS = ("twilio", "twilio_voice", "webexteams")
 # Names Python's own machinery looks up; an inert object must not claim them.
 SPECIAL = frozenset(
     "__path__ __file__ __spec__ __loader__ __all__ __wrapped__ __origin__ __args__ "
@@ -84,7 +110,10 @@ class _InertModule(types.ModuleType):
 
 class _InertFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname.split(".")[0] in STUBBED:
+        top = fullname.split(".")[0]
+        if top in BLOCKED:
+            raise ImportError(f"{fullname} is not loaded by this bot (lean/)", name=fullname)
+        if top in STUBBED or top in UNUSED:
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         return None
 
@@ -98,9 +127,28 @@ class _InertFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def install() -> None:
-    if any(name.split(".")[0] in STUBBED for name in sys.modules):
-        raise RuntimeError("TensorFlow is already imported; install() must run first")
+    replaced = (*STUBBED, *UNUSED, *BLOCKED)
+    loaded = sorted({n.split(".")[0] for n in sys.modules} & set(replaced))
+    if loaded:
+        raise RuntimeError(f"{', '.join(loaded)} already imported; install() must run first")
     sys.meta_path.insert(0, _InertFinder())
+
+
+def check_config(argv: list[str]) -> None:
+    """Refuse endpoints or credentials that use a feature of ``UNUSED``."""
+    import yaml
+
+    def load(option: str) -> dict:
+        if option not in argv:
+            return {}
+        path = Path(argv[argv.index(option) + 1])
+        return (yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None) or {}
+
+    store = (load("--endpoints").get("tracker_store") or {}).get("type")
+    channels = sorted(set(load("--credentials")) & set(UNUSED_CHANNELS))
+    if store in UNUSED_TRACKER_STORES or channels:
+        what = f"tracker store {store!r}" if store in UNUSED_TRACKER_STORES else channels[0]
+        raise SystemExit(f"python -m lean does not load what {what} needs: use `python -m rasa`")
 
 
 # A component needs TensorFlow when its module imports it at the top.

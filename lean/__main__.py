@@ -1,7 +1,8 @@
 """``python -m lean run|shell|test ... --model M``: the one way this bot starts Rasa.
 
-1. Installs the inert TensorFlow stand-in (lean/__init__.py) and refuses a
-   model that needs TensorFlow.
+1. Installs the inert TensorFlow stand-in (lean/__init__.py, also for a few
+   packages of features the bot does not use) and refuses a model that needs
+   TensorFlow, or endpoints and credentials that need those packages.
 2. Installs the bot's changes to Rasa (``patches.install()``, patches/) and
    fills each unset setting with its default (bot/settings.py).
 3. Runs Rasa's own ``main()`` with the same arguments.
@@ -12,10 +13,11 @@ they get the same changes (tests/test_shell.py shows it for the shell).
 
 import sys
 
-from lean import check_model, install
+from lean import check_config, check_model, install
 
 install()
 check_model(sys.argv)
+check_config(sys.argv)
 
 # Loading the LogisticRegression model imports skops.io, which on import looks up
 # the module of every type it trusts by scanning sys.modules (pickle.whichmodule).

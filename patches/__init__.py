@@ -12,6 +12,11 @@ module of the bot changes nothing; only ``install()`` does.
   (49% of the server's CPU under load).
 - ``tracker_errors``: a data error in one conversation no longer makes the SQL
   tracker store exit the process.
+- ``bounded_sessions``: a long conversation is cut into sessions of at most 10
+  turns (slots carried over), so a message costs the same at turn 400 as at
+  turn 10; the tracker store keeps every session.
+- ``hot_path``: two lookups Rasa repeats on every message (event classes by
+  name, the graph nodes a run needs) are done once.
 
 Each module says why, what was measured, and which Rasa internals it relies
 on: re-check them on any Rasa upgrade. tests/test_stores.py, tests/test_fuzz.py,
@@ -20,9 +25,9 @@ tests/test_faults.py and tests/test_shell.py fail if one is not installed.
 
 from __future__ import annotations
 
-from patches import action_validation, tracker_errors, unavailable
+from patches import action_validation, bounded_sessions, hot_path, tracker_errors, unavailable
 
-CHANGES = (unavailable, action_validation, tracker_errors)
+CHANGES = (unavailable, action_validation, tracker_errors, bounded_sessions, hot_path)
 
 
 def install() -> None:

@@ -15,7 +15,7 @@ if [[ -n "${RASA_API_TOKEN:-}" ]]; then
   api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
 fi
 
-echo "==> Starting the action server on :${ACTIONS_PORT}, Rasa on :${RASA_PORT} and the web chat on :${WEB_PORT} (Ctrl-C stops all)"
+echo "==> Starting the action server on :${ACTIONS_PORT}, Rasa on :${RASA_PORT} (${SANIC_WORKERS:-1} processes) and the web chat on :${WEB_PORT} (Ctrl-C stops all)"
 if [[ ${#api_args[@]} -gt 0 ]]; then
   echo "==> Rasa HTTP API on, behind RASA_API_TOKEN"
 else
@@ -35,6 +35,11 @@ web_pid=$!
 stop() {
   trap - INT TERM
   kill -TERM "$actions_pid" "$rasa_pid" "$web_pid" "$waiter_pid" 2>/dev/null || true
+  # Rasa's processes (SANIC_WORKERS) ignore a stop while they load the model:
+  # whatever is left after 15 s is killed.
+  for _ in $(seq 30); do kill -0 "$rasa_pid" 2>/dev/null || break; sleep 0.5; done
+  pkill -KILL -P "$rasa_pid" 2>/dev/null || true
+  kill -KILL "$rasa_pid" 2>/dev/null || true
   wait "$actions_pid" "$rasa_pid" "$web_pid" "$waiter_pid" 2>/dev/null || true
   echo "==> Stopped."
 }

@@ -14,4 +14,5 @@ actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true' EXIT
 until curl -sf "http://localhost:${ACTIONS_PORT}/health" >/dev/null; do sleep 0.5; done
 
-"$BIN/python" -m lean shell --model models/faq.tar.gz --endpoints endpoints.yml
+# The shell reads the terminal: one process (SANIC_WORKERS would fork it).
+SANIC_WORKERS=1 "$BIN/python" -m lean shell --model models/faq.tar.gz --endpoints endpoints.yml

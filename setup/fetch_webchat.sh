@@ -4,7 +4,12 @@
 # `npm install rasa-webchat`: its dependency list pulls in ~590 packages.
 # The bundle's stylesheets @import the Inter font from Google Fonts; those imports
 # are removed (the page uses a system font), so the page requests nothing from
-# another host. Usage: setup/fetch_webchat.sh [DIR]  (default build/webchat)
+# another host. The socket is opened with the websocket transport only (the
+# bundle passes socket.io nothing but the path, so it polled over HTTP first):
+# a websocket is one connection, served by one of the Rasa server's processes
+# (SANIC_WORKERS), while HTTP polls may reach another process, which does not
+# know the session (channels/socketio.py).
+# Usage: setup/fetch_webchat.sh [DIR]  (default build/webchat)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build/webchat}
@@ -27,7 +32,13 @@ if grep -qF fonts.googleapis.com "$bundle"; then
   echo "the bundle still refers to fonts.googleapis.com" >&2
   exit 1
 fi
+socket_options='var r=n?{path:n}:{}'
+if [[ $(grep -oF "$socket_options" "$bundle" | wc -l) -ne 1 ]]; then
+  echo "expected the socket.io options once in the bundle" >&2
+  exit 1
+fi
+sed -i 's|var r=n?{path:n}:{}|var r=n?{path:n,transports:["websocket"]}:{transports:["websocket"]}|' "$bundle"
 mkdir -p "$out"
 cp "$bundle" "$out/index.js"
 cp "$tmp/package/LICENSE" "$out/LICENSE"
-echo "rasa-webchat 1.0.1 bundle in $out ($(wc -c <"$out/index.js") bytes, Apache-2.0, Google Fonts imports removed)"
+echo "rasa-webchat 1.0.1 bundle in $out ($(wc -c <"$out/index.js") bytes, Apache-2.0, Google Fonts imports removed, websocket transport)"

@@ -6,7 +6,9 @@ may send each delivery to another Rasa instance. An instance that remembers the
 events it handled only in its own memory answers a redelivery that reaches
 another instance a second time.
 
-So the event ids live where the conversation locks live: in Redis when the
+So the event ids live where the conversation locks live: in the SQLite lock
+file when the lock store is ``stores.lock_store.SQLiteLockStore`` (the default:
+the Rasa server's processes on one machine), in Redis when the
 lock store is a Redis one (``LOCK_STORE_TYPE`` is ``redis`` or names a
 subclass of Rasa's ``RedisLockStore``, such as
 ``stores.lock_store.AtomicRedisLockStore``), with the same ``REDIS_HOST``,
@@ -24,8 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Protocol
 
 import redis
@@ -35,6 +39,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.common import class_from_module_path
 
 from bot import settings
+from stores.lock_store import SQLiteLockStore, connect, lock_file
 
 logger = logging.getLogger(__name__)
 
@@ -109,22 +114,59 @@ class RedisHandledEvents:
         return bool(created)
 
 
+class SQLiteHandledEvents:
+    """Event ids in the SQLite lock file (stores/lock_store.py), shared by the
+    processes of one machine; "first delivery?" is one ``INSERT OR IGNORE``."""
+
+    SCHEMA = "CREATE TABLE IF NOT EXISTS slack_events (event_id TEXT PRIMARY KEY, at REAL NOT NULL)"
+
+    def __init__(self, path: Path, ttl_s: float = DEFAULT_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self.path = path
+        self.db = connect(path, self.SCHEMA)
+
+    async def first_delivery(self, event_id: str) -> bool:
+        now = time.time()
+        try:
+            self.db.execute("DELETE FROM slack_events WHERE at < ?", (now - self.ttl_s,))
+            inserted = self.db.execute(
+                "INSERT OR IGNORE INTO slack_events VALUES (?, ?)", (event_id, now)
+            ).rowcount
+        except sqlite3.Error as error:
+            logger.warning("Slack event %s answered unchecked (%s).", event_id, error)
+            return True
+        return inserted == 1
+
+
+def lock_store_class(lock_store_type: str) -> type | None:
+    """The class endpoints.yml's lock store ``type`` names (None: Rasa's own)."""
+    if "." not in lock_store_type:  # "in_memory", "redis", empty: Rasa's own names
+        return None
+    try:
+        return class_from_module_path(lock_store_type)
+    except (ImportError, AttributeError, RasaException):
+        return None  # Rasa itself refuses to start with it
+
+
 def is_redis_lock_store(lock_store_type: str) -> bool:
     """Whether endpoints.yml's lock store ``type`` is a Redis lock store."""
     if lock_store_type == "redis":
         return True
-    if "." not in lock_store_type:  # "in_memory", empty: Rasa's in-memory store
-        return False
-    try:
-        store = class_from_module_path(lock_store_type)
-    except (ImportError, AttributeError, RasaException):
-        return False  # Rasa itself refuses to start with it
-    return issubclass(store, RedisLockStore)
+    store = lock_store_class(lock_store_type)
+    return store is not None and issubclass(store, RedisLockStore)
 
 
 def from_environment() -> HandledEvents:
     """The store ``LOCK_STORE_TYPE`` and ``REDIS_*`` call for (see the module doc)."""
-    if not is_redis_lock_store(settings.get("LOCK_STORE_TYPE").strip()):
+    lock_store_type = settings.get("LOCK_STORE_TYPE").strip()
+    store = lock_store_class(lock_store_type)
+    if store is not None and issubclass(store, SQLiteLockStore):
+        events = SQLiteHandledEvents(lock_file())
+        logger.info(
+            "Slack event ids are kept in %s (shared by this machine's processes).", events.path
+        )
+        return events
+    if not is_redis_lock_store(lock_store_type):
         logger.info("Slack event ids are kept in memory (one instance only).")
         return InMemoryHandledEvents()
     events = RedisHandledEvents(

@@ -94,6 +94,12 @@ def question_buttons(language: str = "en") -> list[dict[str, str]]:
     ]
 
 
+def help_buttons(language: str = "en") -> list[dict[str, str]]:
+    """The help menu: the questions, then "Forget me"."""
+    forget = {"title": text("forget_me_button", language), "payload": "/forget_me"}
+    return [*question_buttons(language), forget]
+
+
 def seed_by_intent() -> dict[str, tuple[str, str]]:
     """Seed (question, answer) per FAQ intent: the content file lists the intents
     in seed order (tests/test_content.py checks it matches the seed exactly)."""

@@ -18,6 +18,7 @@ from actions.content import ContentStore
 from actions.fallback import ActionFaqFallback
 from actions.faq import ActionAnswerFaq
 from actions.follow_up import ActionFollowUp
+from actions.forget import ActionForgetMe
 from actions.none_of_these import ActionNoneOfThese
 from actions.settings import Settings
 from actions.small_talk import ActionMessageTooLong, ActionSmallTalk
@@ -237,7 +238,7 @@ async def test_none_of_these_without_a_did_you_mean_only_apologises(domain, log)
     assert log.entries() == []
 
 
-def test_the_log_keeps_only_text_channel_time_and_intents_and_forgets_old_rows(tmp_path):
+def test_the_log_keeps_only_text_channel_time_intents_and_id_hash_and_forgets_old_rows(tmp_path):
     log = UnansweredLog(f"sqlite:///{tmp_path / 'log.db'}", retention_days=30)
     old = unanswered.Unanswered("fallback", "an old question", "telegram", (("faq_a", 0.2),))
     log.record(old, now=utcnow() - timedelta(days=31))
@@ -245,7 +246,7 @@ def test_the_log_keeps_only_text_channel_time_and_intents_and_forgets_old_rows(t
     log.record(dataclasses.replace(old, text="a new question"))
     assert [e.text for e in log.entries()] == ["a new question"]
     assert [c.name for c in unanswered.table.columns] == [
-        "id", "created_at", "kind", "channel", "text", "top_intents",
+        "id", "created_at", "kind", "channel", "text", "top_intents", "conversation",
     ]  # fmt: skip
 
 
@@ -279,6 +280,28 @@ async def test_small_talk_replies(domain, intent, text, expected):
     dispatcher = CollectingDispatcher()
     await ActionSmallTalk().run(dispatcher, tracker_for(intent, text), domain)
     assert texts(dispatcher) == [helpers.text(name) for name in expected]
+
+
+async def test_the_help_menu_ends_with_forget_me_in_the_conversations_language(domain):
+    dispatcher = CollectingDispatcher()
+    await ActionSmallTalk().run(dispatcher, tracker_for("help", "도움말", language="ko"), domain)
+    assert dispatcher.messages[1]["buttons"] == helpers.help_buttons("ko")
+    assert dispatcher.messages[1]["buttons"][-1]["payload"] == "/forget_me"
+
+
+async def test_forget_me_deletes_only_the_askers_logged_questions_and_confirms(domain, log):
+    def logged_in(sender: str, text: str) -> None:
+        entry = unanswered.Unanswered("fallback", text, "rest", (("faq_a", 0.2),), sender_id=sender)
+        log.record(entry)
+
+    logged_in("rest:me", "my question")
+    logged_in("rest:someone-else", "their question")
+    tracker = tracker_for("forget_me", "забудь меня", language="ru")
+    tracker.sender_id = "rest:me"
+    dispatcher = CollectingDispatcher()
+    await ActionForgetMe().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.text("forgotten", "ru")]
+    assert [e.text for e in log.entries()] == ["their question"]
 
 
 async def test_too_long_quotes_the_limit_in_the_conversations_language(domain):

@@ -119,7 +119,7 @@ def test_chit_chat(bot, domain):
     assert bot.texts("are you a bot?") == [text("utter_iamabot")]
     help_reply = bot.say("what can I ask?")
     assert [m["text"] for m in help_reply] == [text("utter_help"), helpers.text("menu_prompt")]
-    assert help_reply[1]["buttons"] == helpers.question_buttons()
+    assert help_reply[1]["buttons"] == helpers.help_buttons()
 
 
 FALLBACK = "fallback"

@@ -1,6 +1,7 @@
 """The socket.io channel (the web chat's) against the real servers.
 
-Exact answers in a persistent session, and the rules every channel shares
+Exact answers in a persistent session over websockets (HTTP polling is
+refused: the Rasa server runs several processes), and the rules every channel shares
 (channels/inbound.py, channels/socketio.py): bad session ids and events are
 dropped with a log line while the server goes on answering, messages get the
 REST length cap and cleaning, internal payloads typed by a user are refused, and
@@ -25,7 +26,6 @@ from typing import Any
 
 import pytest
 import requests
-import socketio
 import websockets
 
 from channels import socketio as channel
@@ -36,33 +36,51 @@ REPLY_TIMEOUT_S = 30
 
 
 class Session:
-    """A python-socketio 5.9.0 client in one persistent session.
-
-    HTTP polling: the websocket client needs a newer aiohttp than Rasa pins.
-    """
+    """A socket.io client in one persistent session, over a websocket (the only
+    transport the channel accepts, as the web page's bundle uses), spoken with
+    ``websockets``: engine.io 4 and socket.io 5 text frames on the default
+    namespace (``bare_websocket``). A reader task answers engine.io's pings and
+    queues the events."""
 
     def __init__(self, url: str, session_id: str | None = None) -> None:
         self.url = url
         self.session_id = session_id or f"sio-{uuid.uuid4().hex}"
-        self.client = socketio.AsyncClient()
         self.replies: asyncio.Queue = asyncio.Queue()
         self.confirmed: asyncio.Queue = asyncio.Queue()
-        self.client.on("bot_uttered", self.replies.put)
-        self.client.on("session_confirm", self.confirmed.put)
         self.sid = ""
+        self._socket: Any = None
+        self._ws: Any = None
+        self._reader: asyncio.Task | None = None
 
     async def __aenter__(self) -> Session:
-        await self.client.connect(self.url, socketio_path="/socket.io", transports=["polling"])
-        self.sid = self.client.get_sid()  # the socket's id, which the server's log names
-        await self.client.emit("session_request", {"session_id": self.session_id})
+        self._socket = bare_websocket(self.url)
+        self._ws = await self._socket.__aenter__()
+        self.sid = self._ws.socketio_sid  # the socket's id, which the server's log names
+        self._reader = asyncio.create_task(self._read())
+        await self.emit("session_request", {"session_id": self.session_id})
         assert await asyncio.wait_for(self.confirmed.get(), REPLY_TIMEOUT_S) == self.session_id
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.client.disconnect()
+        self._reader.cancel()
+        await self._socket.__aexit__(None, None, None)
+
+    async def _read(self) -> None:
+        queues = {"bot_uttered": self.replies, "session_confirm": self.confirmed}
+        while True:
+            frame = await self._ws.recv()
+            if frame == "2":  # engine.io PING
+                await self._ws.send("3")
+            elif frame.startswith("42"):
+                name, *data = json.loads(frame[2:])
+                if name in queues:
+                    await queues[name].put(data[0] if data else None)
+
+    async def emit(self, name: str, *data: Any) -> None:
+        await self._ws.send("42" + json.dumps([name, *data]))
 
     async def send(self, message: str, **extra: Any) -> None:
-        await self.client.emit(
+        await self.emit(
             "user_uttered", {"message": message, "session_id": self.session_id, **extra}
         )
 
@@ -119,16 +137,14 @@ async def test_bad_session_ids_and_events_are_dropped_and_the_server_answers(bot
     async with Session(bot.rasa.url) as session:
         expected = []
         for raw, reason in BAD_SESSION_IDS.values():
-            await session.client.emit("session_request", {"session_id": raw})
-            await session.client.emit("user_uttered", {"message": question, "session_id": raw})
+            await session.emit("session_request", {"session_id": raw})
+            await session.emit("user_uttered", {"message": question, "session_id": raw})
             expected += [f"Dropped socket.io session_request from {session.sid}: {reason}"]
             expected += [f"Dropped socket.io message from {session.sid}: {reason}"]
-            # engine.io refuses a polling POST of over 16 packets: send a few at a time.
-            await asyncio.sleep(0.05)
-        await session.client.emit("session_request", "not an object")
-        await session.client.emit("user_uttered", ["not", "an", "object"])
-        await session.client.emit("user_uttered")
-        await session.client.emit("user_uttered", {"message": question})
+        await session.emit("session_request", "not an object")
+        await session.emit("user_uttered", ["not", "an", "object"])
+        await session.emit("user_uttered")
+        await session.emit("user_uttered", {"message": question})
         expected += [
             f"Dropped socket.io session_request from {session.sid}: "
             "session_request data must be an object",
@@ -206,7 +222,9 @@ async def bare_websocket(url: str) -> AsyncIterator[Any]:
     async with websockets.connect(address, max_size=None) as ws:
         assert (await ws.recv()).startswith("0")  # engine.io OPEN
         await ws.send("40")  # socket.io CONNECT
-        assert (await ws.recv()).startswith("40")
+        connected = await ws.recv()
+        assert connected.startswith("40")
+        ws.socketio_sid = json.loads(connected[2:])["sid"]
         yield ws
 
 
@@ -281,21 +299,19 @@ async def test_a_websocket_packet_over_the_cap_closes_the_socket(bot, seed, size
         assert (event, reply["text"]) == ("bot_uttered", answer)
 
 
-async def test_a_polling_post_over_the_cap_gets_413(bot, seed):
+async def test_http_polling_is_refused_and_websockets_are_served(bot, seed):
+    """The Rasa server runs several processes on one port (SANIC_WORKERS): the
+    polls of one session could reach a process that does not know it, so the
+    channel accepts websockets only (channels/socketio.py), with a clear 400."""
     question, answer = seed[1]
     endpoint = bot.rasa.url + "/socket.io/"
     handshake = requests.get(endpoint, params={"EIO": "4", "transport": "polling"}, timeout=10)
-    assert handshake.status_code == 200 and handshake.text.startswith("0")
-    params = {"EIO": "4", "transport": "polling", "sid": json.loads(handshake.text[1:])["sid"]}
-    assert requests.post(endpoint, params=params, data="40", timeout=10).text == "OK"
-    for size in (MAX_BODY_BYTES + 1, 1_000_000):
-        big = message_frame(size, "polling")
-        assert requests.post(endpoint, params=params, data=big, timeout=30).status_code == 413
-
-    async with Session(bot.rasa.url) as session:
-        await session.send(question)
-        assert (await session.reply())["text"] == answer
-    assert user_turns(bot, "polling") == []
+    assert handshake.status_code == 400
+    assert "Invalid transport" in handshake.text
+    for _ in range(4):  # new connections, spread over the processes
+        async with Session(bot.rasa.url) as session:
+            await session.send(question)
+            assert (await session.reply())["text"] == answer
 
 
 @pytest.mark.parametrize(

@@ -64,3 +64,39 @@ def test_rasa_imports_with_the_stand_in_and_no_real_tensorflow():
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["_InertModule", "False", "0"]
+
+
+def test_packages_of_unused_features_are_stand_ins_or_not_loaded():
+    probe = (
+        "import lean, sys; lean.install(); import rasa.core.agent, rasa.server, thinc.api; "
+        "import sklearn.utils._testing as t; "
+        "print(*(type(sys.modules[n]).__name__ for n in sorted(lean.UNUSED) if n in sys.modules), "
+        "'h5py' in sys.modules, 'pytest' in sys.modules, t.__name__)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    *kinds, h5py, pytest_loaded, _ = run.stdout.split()
+    assert kinds and set(kinds) == {"_InertModule"}  # matplotlib, pymongo, boto3, ... as imported
+    assert (h5py, pytest_loaded) == ("False", "False")
+
+
+@pytest.mark.parametrize(
+    ("option", "content", "named"),
+    [
+        ("--endpoints", "tracker_store:\n  type: mongod\n", "tracker store 'mongod'"),
+        ("--endpoints", "tracker_store:\n  type: dynamo\n", "tracker store 'dynamo'"),
+        ("--credentials", "twilio:\n  account_sid: x\n", "twilio"),
+        ("--credentials", "webexteams:\n  access_token: x\n", "webexteams"),
+    ],
+)
+def test_lean_refuses_features_whose_packages_it_does_not_load(tmp_path, option, content, named):
+    config = tmp_path / "config.yml"
+    config.write_text(content)
+    run = subprocess.run(
+        [sys.executable, "-m", "lean", "run", "--model", str(MODEL), option, str(config)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert f"does not load what {named} needs" in run.stderr

@@ -55,7 +55,13 @@ def cluster(tmp_path_factory):
     started: list = [postgres, redis]
     try:
         token = secrets.token_hex(16)
-        stores = {"TRACKER_STORE_URL": postgres.url, **redis_lock_store_env(redis)}
+        # Two instances of one process each (SANIC_WORKERS, 2 by default, is
+        # tested on one machine by tests/test_workers.py).
+        stores = {
+            "TRACKER_STORE_URL": postgres.url,
+            "SANIC_WORKERS": "1",
+            **redis_lock_store_env(redis),
+        }
         bot = start_bot(tmp_path_factory.mktemp("cluster"), token, stores)
         started.append(bot)
         second = start_rasa(bot.actions.log.parent, bot.env, token, name="rasa server 2")
@@ -70,10 +76,14 @@ def cluster(tmp_path_factory):
 def turns(events: list[dict]) -> list[tuple[str, list[str]]]:
     """(user text, [what followed until the next user message]) per user message."""
     result: list[tuple[str, list[str]]] = []
+    in_turn = False  # a new session (patches/bounded_sessions.py) ends the turn
     for event in events:
         if event["event"] == "user":
             result.append((event["text"], []))
-        elif result and event["event"] in ("action", "bot"):
+            in_turn = True
+        elif event["event"] == "action" and event.get("name") == "action_session_start":
+            in_turn = False
+        elif in_turn and event["event"] in ("action", "bot"):
             label = event.get("name") if event["event"] == "action" else f"bot:{event['text']}"
             result[-1][1].append(label)
     return result

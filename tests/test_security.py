@@ -84,8 +84,8 @@ class MakeRun:
             try:
                 if all(requests.get(url, timeout=2).ok for url in urls):
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or (Sanic workers) listening but still loading
             time.sleep(0.5)
         raise RuntimeError(f"make run not ready:\n{self.log.read_text(errors='replace')[-3000:]}")
 

@@ -488,6 +488,16 @@ async def test_with_redis_unreachable_every_delivery_is_answered(caplog):
     assert all("Slack event EvUNREACHABLE is answered without checking" in w for w in warnings)
 
 
+async def test_event_ids_in_the_lock_file_are_shared_by_processes(tmp_path):
+    """Two stores on one file, as two Rasa processes have: one first delivery."""
+    first, second = (handled_events.SQLiteHandledEvents(tmp_path / "locks") for _ in range(2))
+    assert await first.first_delivery("Ev1") is True
+    assert await second.first_delivery("Ev1") is False
+    assert await second.first_delivery("Ev2") is True
+    expired = handled_events.SQLiteHandledEvents(tmp_path / "locks", ttl_s=-1)
+    assert await expired.first_delivery("Ev1") is True  # forgotten after the TTL
+
+
 @pytest.mark.parametrize(
     "lock_store_type, kept_in",
     [
@@ -495,8 +505,9 @@ async def test_with_redis_unreachable_every_delivery_is_answered(caplog):
         ("stores.lock_store.AtomicRedisLockStore", handled_events.RedisHandledEvents),
         ("rasa.core.lock_store.RedisLockStore", handled_events.RedisHandledEvents),
         ("in_memory", handled_events.InMemoryHandledEvents),
-        ("", handled_events.InMemoryHandledEvents),
         ("rasa.core.lock_store.InMemoryLockStore", handled_events.InMemoryHandledEvents),
+        ("stores.lock_store.SQLiteLockStore", handled_events.SQLiteHandledEvents),
+        ("", handled_events.SQLiteHandledEvents),  # unset: the default lock store
     ],
 )
 def test_the_lock_store_type_decides_where_event_ids_are_kept(

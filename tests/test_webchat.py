@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 import requests
+import websockets
 
 from channels import socketio as channel
 from scripts import web
@@ -72,18 +73,18 @@ def test_the_policy_allows_the_bot_over_https_and_wss():
             web.security_headers(bad)
 
 
-def test_socketio_accepts_only_the_page_origin(bot):
+async def test_socketio_accepts_only_the_page_origin(bot):
     # The test bot runs with WEB_CHAT_ORIGINS empty: the page's own origins.
-    handshake = bot.rasa.url + "/socket.io/?EIO=4&transport=polling"
+    address = bot.rasa.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
     port = bot.web.url.rsplit(":", 1)[1]
     for origin in (bot.web.url, f"http://localhost:{port}"):
-        good = requests.get(handshake, headers={"Origin": origin}, timeout=10)
-        assert good.status_code == 200
-        assert good.headers["Access-Control-Allow-Origin"] == origin
+        async with websockets.connect(address, origin=origin) as ws:
+            assert (await ws.recv()).startswith("0")  # engine.io OPEN
     for origin in ("http://evil.example", bot.rasa.url, f"https://127.0.0.1:{port}"):
-        bad = requests.get(handshake, headers={"Origin": origin}, timeout=10)
-        assert bad.status_code == 400
-        assert "Access-Control-Allow-Origin" not in bad.headers
+        with pytest.raises(websockets.InvalidStatusCode) as refused:
+            async with websockets.connect(address, origin=origin):
+                pass
+        assert refused.value.status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -191,10 +192,12 @@ def test_web_chat_in_a_real_browser(bot, domain, seed):
             {"question": "how about Kyrgyzstan?", "answer": seed[8][1]},
             {"question": seed[2][0], "answer": seed[2][1]},
         ],
+        "menuButtons": [question for question, _ in seed],
+        "forget": {"button": helpers.text("forget_me_button"), "reply": helpers.text("forgotten")},
         "help": {
             "question": "what can I ask?",
             "text": helpers.text("help"),
-            "buttons": [question for question, _ in seed],
+            "buttons": [b["title"] for b in helpers.help_buttons()],
         },
         "click": {"question": seed[6][0], "answer": seed[6][1]},
         "screenshot": str(SCREENSHOT),

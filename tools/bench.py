@@ -2,10 +2,11 @@
 
 A measurement, not a test: it prints a table and writes reports/bench.json.
 Both configurations are trained on the same data and domain and served in
-`make run`'s layout (SQLite tracker store, one Rasa process, the same action
-server). Stock Rasa is served as `rasa init` sets it up: Rasa's own REST
-channel (credentials `rest:`) and none of our endpoint settings or changes to
-Rasa (channels/). Both are measured the same way:
+their default layout with the SQLite tracker store and the same action server:
+ours as `make run` serves it (SANIC_WORKERS=2 Rasa processes sharing the SQLite
+lock store), stock Rasa as `rasa init` sets it up (one process: Rasa's own REST
+channel, credentials `rest:`, and none of our endpoint settings or changes to
+Rasa). Both are measured the same way:
 
 - cold training (empty cache) and retraining after one domain edit (the session
   expiry: this bot's texts are not in the domain, and editing them needs no training);
@@ -13,10 +14,13 @@ Rasa (channels/). Both are measured the same way:
 - REST round trips at 1, 8 and 32 concurrent conversations, each conversation
   its own sender (10 messages each, then a new sender): p50/p95/p99 latency and
   throughput; every reply is checked against the expected answer;
-- peak RSS of both servers; held-out NLU accuracy (tests/nlu_holdout.yml).
+- one conversation of 400 turns (seed questions and chit-chat), one message
+  at a time: p50 of turns 1-50 against turns 351-400;
+- peak RSS of each process of both servers; held-out NLU accuracy (tests/nlu_holdout.yml).
 
-Then our configuration again as two Rasa instances sharing PostgreSQL and
-Redis (docs/production.md), the load spread over both, for the scaling figures.
+Then our configuration again as two Rasa instances of one process each,
+sharing PostgreSQL and Redis (docs/production.md), the load spread over both,
+for the scaling figures.
 
 Usage: python -m tools.bench [--skip-stock] [--skip-cluster] [--scale F]
 """
@@ -50,6 +54,10 @@ from tools.evaluate import Prediction, load_examples, score
 LEVELS = (1, 8, 32)
 TURNS = 10  # messages per conversation, then a new sender
 MESSAGES = {1: 100, 8: 240, 32: 480}  # per level, before --scale
+# Issue 12's ceiling: the Rasa process's peak before the languages (one process).
+RSS_LIMIT_MB = 294
+LONG_TURNS = 400  # one sender, one message at a time
+LONG_WINDOW = 50  # p50 of the first and of the last this many turns
 
 
 def expected_replies() -> list[tuple[str, str]]:
@@ -62,6 +70,12 @@ def expected_replies() -> list[tuple[str, str]]:
         ("What is the capital of Kazakhstan?", content.cannot_answer),
     ]
     return cases
+
+
+def long_conversation_replies() -> list[tuple[str, str]]:
+    """``expected_replies`` and chit-chat, the mix of a chat left open for days."""
+    content = Content.load(paths.CONTENT).language("en")
+    return [*expected_replies(), ("thanks!", content.thanks), ("are you a bot?", content.iamabot)]
 
 
 # --- Training -----------------------------------------------------------------
@@ -133,11 +147,23 @@ def edited_domain(workdir: Path) -> Path:
 # --- Serving ------------------------------------------------------------------
 
 
-def peak_rss_mb(server: Server) -> float:
-    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
+def process_peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     raise RuntimeError("no VmHWM")
+
+
+def server_processes(server: Server) -> list[int]:
+    """The server's process and the processes it forked (Sanic workers)."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
+
+
+def peak_rss_mb(server: Server) -> float:
+    """The highest peak RSS of any one of the server's processes."""
+    return max(process_peak_rss_mb(pid) for pid in server_processes(server))
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -194,6 +220,35 @@ async def load(urls: list[str], conversations: int, messages: int) -> dict[str, 
     }
 
 
+async def long_conversation(url: str, turns: int = LONG_TURNS) -> dict[str, float]:
+    """One sender, ``turns`` messages one after the other: does a message cost
+    more late in a long conversation than early on?"""
+    cases = long_conversation_replies()
+    sender = f"bench-long-{uuid.uuid4().hex}"
+    latencies: list[float] = []
+    errors = 0
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+        for turn in range(turns):
+            text, expected = cases[turn % len(cases)]
+            start = time.perf_counter()
+            async with session.post(
+                url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}
+            ) as reply:
+                body = await reply.json(content_type=None)
+            latencies.append((time.perf_counter() - start) * 1000)
+            if reply.status != 200 or not body or body[0].get("text") != expected:
+                errors += 1
+    first = statistics.median(latencies[:LONG_WINDOW])
+    last = statistics.median(latencies[-LONG_WINDOW:])
+    return {
+        "turns": turns,
+        "errors": errors,
+        "first_p50_ms": round(first, 1),
+        "last_p50_ms": round(last, 1),
+        "last_over_first": round(last / first, 2),
+    }
+
+
 def holdout_accuracy(rasa: Server, token: str) -> dict[str, float]:
     predictions = []
     for text, expected in load_examples(paths.HOLDOUT):
@@ -227,7 +282,10 @@ def serve_and_measure(model: Path, workdir: Path, scale: float, stock: bool) -> 
             print(f"    {level} concurrent conversation(s)...", flush=True)
             messages = max(level, int(MESSAGES[level] * scale))
             results[f"c{level}"] = asyncio.run(load([bot.rasa.url], level, messages))
+        print("    one conversation of 400 turns...", flush=True)
+        results["long"] = asyncio.run(long_conversation(bot.rasa.url))
         results["holdout"] = holdout_accuracy(bot.rasa, token)
+        results["rasa_processes"] = len(server_processes(bot.rasa))
         results["peak_rss_mb"] = {
             "rasa": peak_rss_mb(bot.rasa),
             "actions": peak_rss_mb(bot.actions),
@@ -245,7 +303,11 @@ def measure_cluster(model: Path, workdir: Path, scale: float) -> dict[str, objec
     postgres, redis = start_postgres(), start_redis()
     started: list = [postgres, redis]
     try:
-        stores = {"TRACKER_STORE_URL": postgres.url, **redis_lock_store_env(redis)}
+        stores = {
+            "TRACKER_STORE_URL": postgres.url,
+            "SANIC_WORKERS": "1",  # two instances of one process each
+            **redis_lock_store_env(redis),
+        }
         bot = start_bot(workdir, extra_env=stores, model=model)
         started.append(bot)
         second = start_rasa(workdir, bot.env, name="rasa server 2", model=model)
@@ -312,7 +374,12 @@ def rows(ours: dict, stock: dict | None) -> list[tuple[str, str, str, str]]:
             (f"{level} conv.: wrong or failed replies", f"c{level}.errors", "none"),
         ]
     specs += [
-        ("Rasa server peak RSS (MB)", "peak_rss_mb.rasa", "lower"),
+        ("400-turn conversation: p50 of turns 1-50 (ms)", "long.first_p50_ms", "lower"),
+        ("400-turn conversation: p50 of turns 351-400 (ms)", "long.last_p50_ms", "lower"),
+        ("400-turn conversation: last 50 / first 50", "long.last_over_first", "lower"),
+        ("400-turn conversation: wrong or failed replies", "long.errors", "none"),
+        ("Rasa server processes", "rasa_processes", "none"),
+        ("Rasa server peak RSS per process (MB)", "peak_rss_mb.rasa", "lower"),
         ("action server peak RSS (MB)", "peak_rss_mb.actions", "lower"),
         ("held-out FAQ accuracy", "holdout.faq_accuracy", "higher"),
         ("held-out out-of-scope rejection", "holdout.oos_rejection", "higher"),
@@ -356,7 +423,25 @@ def targets(ours: dict, stock: dict | None, cluster: dict | None) -> list[str]:
         for key in ("faq_accuracy", "oos_rejection", "all_correct"):
             a, b = ours["holdout"][key], stock["holdout"][key]
             check(f"held-out {key} >= stock", a >= b, f"{a} vs {b}")
-    for label, result in [("one instance", ours), ("two instances", cluster)]:
+        a, b = ours["c32"]["throughput_msg_s"], stock["c32"]["throughput_msg_s"]
+        check("throughput at 32 >= 5x stock (issue 12)", a >= 5 * b, f"{a / b:.2f}x ({a} vs {b})")
+    long = ours["long"]
+    check(
+        "400 turns: p50 of the last 50 within 1.3x the first 50's, every answer exact",
+        long["last_over_first"] <= 1.3 and long["errors"] == 0,
+        f"{long['last_over_first']}x ({long['last_p50_ms']} vs {long['first_p50_ms']} ms),"
+        f" {long['errors']} wrong",
+    )
+    if stock:
+        check(
+            "stock, for comparison: the same 400 turns",
+            True,
+            f"{stock['long']['last_over_first']}x"
+            f" ({stock['long']['last_p50_ms']} vs {stock['long']['first_p50_ms']} ms)",
+        )
+    rss = ours["peak_rss_mb"]["rasa"]
+    check(f"peak RSS per Rasa process <= {RSS_LIMIT_MB} MB", rss <= RSS_LIMIT_MB, f"{rss} MB")
+    for label, result in [("default layout", ours), ("two instances", cluster)]:
         if not result:
             continue
         c32 = result["c32"]

@@ -72,7 +72,7 @@ try {
   if (cfg.flow === "conversation") {
     // The first minute: the page greets on its own, with the questions as buttons,
     // and the chat fills the page under its header.
-    const menu = cfg.help.buttons;
+    const menu = cfg.menuButtons;
     const greetingButtons = async () => {
       const buttons = (await page.locator(".rw-reply").all()).slice(0, menu.length);
       const shown = [];
@@ -119,6 +119,11 @@ try {
     for (const text of before) assert.ok(after.includes(text), `lost after reload: ${text}`);
     console.log(`reload kept ${after.length} bot messages`);
     await page.screenshot({ path: cfg.screenshot, fullPage: true });
+
+    // The help menu's last button erases the conversation; the bot confirms.
+    await page.locator(".rw-reply").filter({ hasText: cfg.forget.button }).last().click();
+    await waitForBotText(cfg.forget.reply);
+    console.log(`clicked ${JSON.stringify(cfg.forget.button)}: the bot confirmed`);
 
     // The language switch: the bot greets again in Russian, with the questions in
     // Russian, and answers a Russian question and a Russian button in Russian.

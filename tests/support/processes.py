@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -42,12 +44,15 @@ class Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
+        """Stop the server and, if it does not stop within 30 s, kill its process
+        group: the Rasa server's forked processes (SANIC_WORKERS) too."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
     def restart(self) -> None:
@@ -66,6 +71,7 @@ def spawn(args: list[str], env: dict[str, str], log: Path, mode: str = "wb") -> 
             env=env,
             stdout=handle,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: see Server.stop
         )
 
 
@@ -85,8 +91,8 @@ def wait_ready(server: Server) -> None:
             if requests.get(server.url + server.ready_path, timeout=2).ok:
                 server.ready_after_s = time.monotonic() - server.started_at
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or (Sanic workers) listening but still loading
         time.sleep(0.5)
     raise RuntimeError(f"{server.name} not ready after {READY_TIMEOUT_S}s:\n{server.log_tail()}")
 
