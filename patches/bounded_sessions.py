@@ -6,8 +6,8 @@ to the action server with every action call. A session ends only after
 ``session_expiration_time`` (60 minutes) without a message, so a Telegram or
 Slack chat that stays active keeps one session forever and each message costs
 more than the last. Measured over REST (`python -m tools.bench`, one sender,
-seed questions and chit-chat): p50 67 ms for turns 1-50 and 560 ms for turns
-351-400 (8.4x) before this change.
+seed questions and chit-chat): p50 48 ms for turns 1-50 and 416 ms for turns
+351-400 (8.7x) before this change.
 
 What: when a message arrives and the current session already holds
 ``MAX_SESSION_TURNS`` user turns, a new session starts before the message is
@@ -24,10 +24,11 @@ Not while the bot waits on "did you mean": its "None of these" button logs the
 question asked before it (actions/none_of_these.py), which must stay in the
 session; the cut waits one turn.
 
-Measured after: turns 351-400 cost the same as turns 1-50 (README, "Headline
-figures"; `make bench` prints the long-conversation rows). 20 turns: a session
-of 20 turns holds about 130 events; the figure is the measured knee, below
-which a smaller bound changes the p50 by less than the run-to-run noise.
+Measured after (`make bench`): p50 22.2 ms for turns 1-50 and 24.8 ms for
+turns 351-400 (1.12x; stock `rasa init` 4.69x in the same run). Why 10 turns:
+bounds of 80, 40, 20, 10 and 5 turns gave 1.33x, 1.49x, 1.07x, 0.98x and
+1.06x (docs/performance.md); 10 is the largest with a flat cost, and a
+smaller one only starts more sessions.
 
 Relies on Rasa 3.6.21 internals: ``MessageProcessor._update_tracker_session``
 (called once per message before the message is logged) and

@@ -378,7 +378,7 @@ def rows(ours: dict, stock: dict | None) -> list[tuple[str, str, str, str]]:
         ("400-turn conversation: p50 of turns 351-400 (ms)", "long.last_p50_ms", "lower"),
         ("400-turn conversation: last 50 / first 50", "long.last_over_first", "lower"),
         ("400-turn conversation: wrong or failed replies", "long.errors", "none"),
-        ("Rasa server processes", "rasa_processes", "none"),
+        ("Rasa server processes (with Sanic's parent)", "rasa_processes", "none"),
         ("Rasa server peak RSS per process (MB)", "peak_rss_mb.rasa", "lower"),
         ("action server peak RSS (MB)", "peak_rss_mb.actions", "lower"),
         ("held-out FAQ accuracy", "holdout.faq_accuracy", "higher"),
@@ -432,12 +432,10 @@ def targets(ours: dict, stock: dict | None, cluster: dict | None) -> list[str]:
         f"{long['last_over_first']}x ({long['last_p50_ms']} vs {long['first_p50_ms']} ms),"
         f" {long['errors']} wrong",
     )
-    if stock:
-        check(
-            "stock, for comparison: the same 400 turns",
-            True,
-            f"{stock['long']['last_over_first']}x"
-            f" ({stock['long']['last_p50_ms']} vs {stock['long']['first_p50_ms']} ms)",
+    if stock:  # not a target: the same figure for stock, for comparison
+        lines.append(
+            f"        stock, the same 400 turns: {stock['long']['last_over_first']}x"
+            f" ({stock['long']['last_p50_ms']} vs {stock['long']['first_p50_ms']} ms)"
         )
     rss = ours["peak_rss_mb"]["rasa"]
     check(f"peak RSS per Rasa process <= {RSS_LIMIT_MB} MB", rss <= RSS_LIMIT_MB, f"{rss} MB")
