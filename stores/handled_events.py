@@ -39,7 +39,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.common import class_from_module_path
 
 from bot import settings
-from stores.lock_store import SQLiteLockStore, connect, lock_file
+from stores.lock_store import ProcessSQLite, SQLiteLockStore, lock_file
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class SQLiteHandledEvents:
     def __init__(self, path: Path, ttl_s: float = DEFAULT_TTL_S) -> None:
         self.ttl_s = ttl_s
         self.path = path
-        self.db = connect(path, self.SCHEMA)
+        self.db = ProcessSQLite(path, self.SCHEMA)
 
     async def first_delivery(self, event_id: str) -> bool:
         now = time.time()

@@ -62,9 +62,6 @@ class AtomicTicketLocks:
         (None deletes it) and a result."""
         raise NotImplementedError
 
-    def create_lock(self, conversation_id: str) -> TicketLock:
-        return LockStore.create_lock(conversation_id)
-
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = 60) -> int:
         def issue(lock: TicketLock | None) -> tuple[TicketLock, int]:
             lock = lock or self.create_lock(conversation_id)
@@ -135,9 +132,9 @@ class AtomicRedisLockStore(AtomicTicketLocks, RedisLockStore):
         raise LockError(f"Lock for conversation '{conversation_id}' kept changing.")
 
 
-class connect:  # noqa: N801 (used like a function)
-    """A SQLite connection to ``path`` for the current process, in autocommit mode
-    and WAL, with ``schema`` created. Opened on first use and again after a fork
+class ProcessSQLite:
+    """A SQLite file, through a connection of the current process: autocommit
+    mode and WAL, ``schema`` created. Opened on first use and again after a fork
     (Sanic forks its workers; a SQLite connection must not cross a fork)."""
 
     def __init__(self, path: Path, schema: str) -> None:
@@ -145,7 +142,7 @@ class connect:  # noqa: N801 (used like a function)
         self._pid: int | None = None
         self._db: sqlite3.Connection | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def execute(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
         if self._pid != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -155,7 +152,7 @@ class connect:  # noqa: N801 (used like a function)
             self._db.execute("PRAGMA synchronous=OFF")  # nothing here outlives the processes
             self._db.execute(self.schema)
             self._pid = os.getpid()
-        return getattr(self._db, name)
+        return self._db.execute(sql, parameters)
 
 
 def lock_file() -> Path:
@@ -182,17 +179,13 @@ class SQLiteLockStore(AtomicTicketLocks, LockStore):
         super().__init__()
         self.path = path or lock_file()
         # Autocommit mode: every change opens its own BEGIN IMMEDIATE transaction.
-        self.db = connect(self.path, self.SCHEMA)
+        self.db = ProcessSQLite(self.path, self.SCHEMA)
 
     def _transact(self, conversation_id: str, change: Change[T]) -> T:
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                row = self.db.execute(
-                    "SELECT lock FROM locks WHERE conversation_id = ?", (conversation_id,)
-                ).fetchone()
-                lock = TicketLock.from_dict(json.loads(row[0])) if row else None
-                new_lock, result = change(lock)
+                new_lock, result = change(self.get_lock(conversation_id))
                 if new_lock is None:
                     self.db.execute(
                         "DELETE FROM locks WHERE conversation_id = ?", (conversation_id,)

@@ -24,6 +24,13 @@ def fake_model(path, uses: list[str]):
     return path
 
 
+def python(*args: str) -> subprocess.CompletedProcess:
+    """This interpreter with ``args``, in the repository, its output captured."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_our_model_needs_no_tensorflow():
     assert tensorflow_components(MODEL) == []
 
@@ -34,20 +41,14 @@ def test_a_model_with_diet_or_ted_is_refused(tmp_path):
     rule = "rasa.core.policies.rule_policy.RulePolicy"
     model = fake_model(tmp_path / "stock.tar.gz", [diet, rule, ted])
     assert tensorflow_components(model) == [diet, ted]
-    run = subprocess.run(
-        [sys.executable, "-m", "lean", "run", "--model", str(model)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    run = python("-m", "lean", "run", "--model", str(model))
     assert run.returncode != 0
     assert "uses TensorFlow" in run.stderr and "DIETClassifier" in run.stderr
 
 
 @pytest.mark.parametrize("args", [[], ["--model", "models/does-not-exist.tar.gz"]])
 def test_lean_needs_a_model_file(args):
-    run = subprocess.run(
-        [sys.executable, "-m", "lean", "run", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    run = python("-m", "lean", "run", *args)
     assert run.returncode != 0 and "needs --model" in run.stderr
 
 
@@ -59,9 +60,7 @@ def test_rasa_imports_with_the_stand_in_and_no_real_tensorflow():
         "if '/site-packages/tensorflow/' in (getattr(m, '__file__', None) or '')]; "
         "print(type(tf).__name__, hasattr(tf, '__file__'), len(real))"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    run = python("-c", probe)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["_InertModule", "False", "0"]
 
@@ -73,9 +72,7 @@ def test_packages_of_unused_features_are_stand_ins_or_not_loaded():
         "print(*(type(sys.modules[n]).__name__ for n in sorted(lean.UNUSED) if n in sys.modules), "
         "'h5py' in sys.modules, 'pytest' in sys.modules, t.__name__)"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    run = python("-c", probe)
     assert run.returncode == 0, run.stderr[-2000:]
     *kinds, h5py, pytest_loaded, _ = run.stdout.split()
     assert kinds and set(kinds) == {"_InertModule"}  # matplotlib, pymongo, boto3, ... as imported
@@ -94,9 +91,6 @@ def test_packages_of_unused_features_are_stand_ins_or_not_loaded():
 def test_lean_refuses_features_whose_packages_it_does_not_load(tmp_path, option, content, named):
     config = tmp_path / "config.yml"
     config.write_text(content)
-    run = subprocess.run(
-        [sys.executable, "-m", "lean", "run", "--model", str(MODEL), option, str(config)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    run = python("-m", "lean", "run", "--model", str(MODEL), option, str(config))
     assert run.returncode != 0
     assert f"does not load what {named} needs" in run.stderr

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import requests
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -23,6 +22,7 @@ from actions.unanswered import conversation_hash
 from stores import tracker_store
 from stores.tracker_store import TunedSQLTrackerStore
 from tests import helpers
+from tests.conftest import Bot
 from tests.support.databases import start_postgres
 from tests.support.processes import start_bot
 
@@ -61,14 +61,17 @@ async def save_turns(store: TunedSQLTrackerStore, sender: str, *days_ago: float)
     await store.save(tracker)
 
 
-def event_counts(url: str) -> dict[str, int]:
+def query(url: str, sql: str) -> list[tuple]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(sa.text("SELECT sender_id, COUNT(*) FROM events GROUP BY 1"))
-            return dict(rows.all())
+            return [tuple(row) for row in connection.execute(sa.text(sql))]
     finally:
         engine.dispose()
+
+
+def event_counts(url: str) -> dict[str, int]:
+    return dict(query(url, "SELECT sender_id, COUNT(*) FROM events GROUP BY 1"))
 
 
 async def test_conversations_past_the_retention_are_deleted_in_batches(database, monkeypatch):
@@ -110,27 +113,15 @@ async def test_forget_me_deletes_every_session_of_that_conversation_only(databas
 # --- End to end: the bot on each database ----------------------------------------------
 
 
-class RunningBot:
-    def __init__(self, processes, url: str) -> None:
-        self.processes, self.url = processes, url
-        self.webhook = processes.rasa.url + "/webhooks/rest/webhook"
+class RunningBot(Bot):
+    """The session bot's client (tests/conftest.py), on the database at ``url``."""
 
-    def say(self, sender: str, text: str) -> list[dict]:
-        reply = requests.post(self.webhook, json={"sender": sender, "message": text}, timeout=60)
-        assert reply.status_code == 200, reply.text
-        return reply.json()
-
-    def texts(self, sender: str, text: str) -> list[str]:
-        return [m.get("text") for m in self.say(sender, text)]
+    def __init__(self, processes, token: str, url: str) -> None:
+        super().__init__(processes, token, db=url)
+        self.url = url
 
     def unanswered_hashes(self) -> list[str]:
-        engine = sa.create_engine(self.url)
-        try:
-            with engine.connect() as connection:
-                query = sa.text("SELECT conversation FROM unanswered_questions")
-                return connection.execute(query).scalars().all()
-        finally:
-            engine.dispose()
+        return [row[0] for row in query(self.url, "SELECT conversation FROM unanswered_questions")]
 
 
 @pytest.fixture(scope="module")
@@ -148,12 +139,11 @@ def running(database, tmp_path_factory) -> Iterator[RunningBot]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CONVERSATION_RETENTION_DAYS", "0")
         asyncio.run(fill())
+    token = secrets.token_hex(8)
     processes = start_bot(
-        tmp_path_factory.mktemp("privacy"),
-        secrets.token_hex(8),
-        extra_env={"TRACKER_STORE_URL": database},
+        tmp_path_factory.mktemp("privacy"), token, extra_env={"TRACKER_STORE_URL": database}
     )
-    yield RunningBot(processes, database)
+    yield RunningBot(processes, token, database)
     processes.stop()
 
 
@@ -162,7 +152,7 @@ def test_conversations_past_the_retention_go_while_the_bot_answers(running, seed
     sender = uuid.uuid4().hex
     deadline = time.monotonic() + WAIT_S
     while True:
-        assert running.texts(sender, question)[0] == answer  # answered during the purge
+        assert running.texts(question, sender)[0] == answer  # answered during the purge
         stale = [s for s in event_counts(running.url) if s.startswith("rest:stale-")]
         if not stale:
             break
@@ -175,17 +165,17 @@ def test_conversations_past_the_retention_go_while_the_bot_answers(running, seed
 def test_forget_me_erases_the_conversation_and_its_unanswered_questions(running, seed, how):
     me, other = uuid.uuid4().hex, uuid.uuid4().hex
     question, answer = seed[1]
-    assert running.texts(me, question)[0] == answer
-    assert running.texts(me, "how do I bake sourdough bread?") == helpers.fallback_texts()
-    assert running.texts(other, "how do I bake sourdough bread?") == helpers.fallback_texts()
+    assert running.texts(question, me)[0] == answer
+    assert running.texts("how do I bake sourdough bread?", me) == helpers.fallback_texts()
+    assert running.texts("how do I bake sourdough bread?", other) == helpers.fallback_texts()
     assert conversation_hash(f"rest:{me}") in running.unanswered_hashes()
 
     if how == "button":
-        menu = running.say(me, "help")[-1]
+        menu = running.say("help", me)[-1]
         button = menu["buttons"][-1]
         assert button == {"title": helpers.text("forget_me_button"), "payload": "/forget_me"}
         how = button["payload"]
-    assert running.texts(me, how) == [helpers.text("forgotten")]
+    assert running.texts(how, me) == [helpers.text("forgotten")]
 
     counts = event_counts(running.url)
     assert f"rest:{me}" not in counts
@@ -194,7 +184,7 @@ def test_forget_me_erases_the_conversation_and_its_unanswered_questions(running,
     assert conversation_hash(f"rest:{me}") not in hashes
     assert conversation_hash(f"rest:{other}") in hashes
     # The next message starts a new conversation, answered as usual.
-    assert running.texts(me, question)[0] == answer
+    assert running.texts(question, me)[0] == answer
     assert [s for s in event_counts(running.url) if s == f"rest:{me}"]
 
 
@@ -202,5 +192,5 @@ def test_forget_me_in_the_conversation_language(running):
     me = uuid.uuid4().hex
     intent, question = next(iter(helpers.questions_by_intent("ru").items()))
     answer = helpers.answers_by_intent("ru")[intent]
-    assert running.texts(me, question)[0] == answer
-    assert running.texts(me, "/forget_me") == [helpers.text("forgotten", "ru")]
+    assert running.texts(question, me)[0] == answer
+    assert running.texts("/forget_me", me) == [helpers.text("forgotten", "ru")]

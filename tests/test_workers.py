@@ -27,6 +27,14 @@ def workers(bot) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def ask(bot, sender: str, question: str, timeout: float = 60) -> list[str]:
+    """The reply texts, over a new connection (the kernel hands each to one process)."""
+    with requests.Session() as session:
+        body = {"sender": sender, "message": question}
+        reply = session.post(bot.webhook, json=body, timeout=timeout)
+    return [m["text"] for m in reply.json()]
+
+
 def test_the_rasa_server_answers_from_two_processes(bot, seed):
     assert settings.DEFAULTS["SANIC_WORKERS"] == "2"
     processes = workers(bot)
@@ -35,16 +43,8 @@ def test_the_rasa_server_answers_from_two_processes(bot, seed):
     answers = dict(seed)
     questions = [question for question, _ in seed] * 4
 
-    def ask(question: str) -> list[str]:
-        # A new connection per message: the kernel hands each to one process.
-        with requests.Session() as session:
-            reply = session.post(
-                bot.webhook, json={"sender": uuid.uuid4().hex, "message": question}, timeout=60
-            )
-        return [m["text"] for m in reply.json()]
-
     with ThreadPoolExecutor(max_workers=8) as pool:
-        replies = list(pool.map(ask, questions))
+        replies = list(pool.map(lambda q: ask(bot, uuid.uuid4().hex, q), questions))
     assert replies == [[answers[q]] for q in questions]
     used = [cpu_seconds(pid) - b for pid, b in zip(processes, before, strict=True)]
     assert all(seconds > 0.2 for seconds in used), used  # both processes answered
@@ -54,15 +54,8 @@ def test_concurrent_messages_for_one_sender_are_serialised_across_processes(bot,
     sender = uuid.uuid4().hex
     questions = [question for question, _ in seed] * 2  # 18 messages at once
 
-    def ask(question: str) -> list[str]:
-        with requests.Session() as session:
-            reply = session.post(
-                bot.webhook, json={"sender": sender, "message": question}, timeout=120
-            )
-        return [m["text"] for m in reply.json()]
-
     with ThreadPoolExecutor(max_workers=len(questions)) as pool:
-        replies = list(pool.map(ask, questions))
+        replies = list(pool.map(lambda q: ask(bot, sender, q, timeout=120), questions))
     answers = dict(seed)
     assert replies == [[answers[q]] for q in questions]
     conversation = turns(bot.tracker(sender)["events"])

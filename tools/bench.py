@@ -171,6 +171,19 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
+async def ask(
+    session: aiohttp.ClientSession, url: str, sender: str, text: str, expected: str
+) -> tuple[float, bool]:
+    """One REST round trip: its time (ms), and whether the first reply was ``expected``."""
+    start = time.perf_counter()
+    async with session.post(
+        url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}
+    ) as reply:
+        body = await reply.json(content_type=None)
+    ms = (time.perf_counter() - start) * 1000
+    return ms, reply.status == 200 and bool(body) and body[0].get("text") == expected
+
+
 async def load(urls: list[str], conversations: int, messages: int) -> dict[str, float]:
     """``conversations`` concurrent senders, ``messages`` in all, spread over ``urls``."""
     cases = expected_replies()
@@ -185,18 +198,14 @@ async def load(urls: list[str], conversations: int, messages: int) -> dict[str, 
 
         async def conversation(number: int) -> None:
             nonlocal errors
-            url = urls[number % len(urls)] + "/webhooks/rest/webhook"
+            url = urls[number % len(urls)]
             sender = ""
             for i in range(per_conversation):
                 if i % TURNS == 0:
                     sender = f"bench-{uuid.uuid4().hex}"
-                text, expected = cases[(number * 7 + i) % len(cases)]
-                start = time.perf_counter()
-                async with session.post(url, json={"sender": sender, "message": text}) as reply:
-                    body = await reply.json(content_type=None)
-                latencies.append((time.perf_counter() - start) * 1000)
-                if reply.status != 200 or not body or body[0].get("text") != expected:
-                    errors += 1
+                ms, right = await ask(session, url, sender, *cases[(number * 7 + i) % len(cases)])
+                latencies.append(ms)
+                errors += not right
 
         await asyncio.gather(*(conversation(n) for n in range(min(conversations, 4))))  # warm-up
         latencies.clear()
@@ -229,15 +238,9 @@ async def long_conversation(url: str, turns: int = LONG_TURNS) -> dict[str, floa
     errors = 0
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
         for turn in range(turns):
-            text, expected = cases[turn % len(cases)]
-            start = time.perf_counter()
-            async with session.post(
-                url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}
-            ) as reply:
-                body = await reply.json(content_type=None)
-            latencies.append((time.perf_counter() - start) * 1000)
-            if reply.status != 200 or not body or body[0].get("text") != expected:
-                errors += 1
+            ms, right = await ask(session, url, sender, *cases[turn % len(cases)])
+            latencies.append(ms)
+            errors += not right
     first = statistics.median(latencies[:LONG_WINDOW])
     last = statistics.median(latencies[-LONG_WINDOW:])
     return {
