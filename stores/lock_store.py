@@ -29,6 +29,7 @@ stores.lock_store.SQLiteLockStore (default) or stores.lock_store.AtomicRedisLock
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -144,15 +145,23 @@ class ProcessSQLite:
 
     def execute(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
         if self._pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, timeout=10, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=OFF")  # nothing here outlives the processes
-            self._db.execute(self.schema)
+            self._db = self._open()
             self._pid = os.getpid()
         return self._db.execute(sql, parameters)
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        # Switching a new file to WAL needs an exclusive lock, and SQLite answers
+        # "database is locked" at once, without waiting, when two processes open
+        # the file at the same moment (seen with two processes issuing tickets
+        # from the start). One process at a time sets the file up.
+        with open(self.path.with_name(self.path.name + ".setup"), "a") as setup:
+            fcntl.flock(setup, fcntl.LOCK_EX)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=OFF")  # nothing here outlives the processes
+            db.execute(self.schema)
+        return db
 
 
 def lock_file() -> Path:
