@@ -69,7 +69,7 @@ $(NODE_STAMP): package-lock.json
 
 # Retrains only when data, domain or config changed (make compares timestamps;
 # Rasa's own fingerprint cache then retrains only the parts that changed).
-$(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.yml)
+$(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.yml) $(wildcard components/*.py)
 	@echo "==> [3/3] Training the model"
 	$(BIN)/rasa train --fixed-model-name faq --out models
 	@touch $@

@@ -64,14 +64,18 @@ def unsure_follow_up(
     content: FaqContent, topic: str | None, parse_data: dict[str, Any]
 ) -> str | None:
     """For a message NLU was unsure about (``nlu_fallback``): the FAQ intent it
-    means when its best guess is ``follow_up`` and what it names fits exactly one
-    question of the conversation's topic; else None (the usual fallback).
-    Short follow-ups ("now the north", "allies?") often land just under the
-    threshold; the topic is the evidence that settles them."""
+    means when what it names fits exactly one question of the conversation's topic
+    and its best guess is ``follow_up`` or that very question; else None (the usual
+    fallback). Short follow-ups ("now the north", "allies?") often land just under
+    the threshold, and one that names no subject ("and for Kazakhstan, why?") is
+    held under it by the subject guard (components/subject_guard.py): the topic is
+    the evidence that settles them."""
     ranking = intent_ranking(parse_data)
-    if not ranking or ranking[0][0] != FOLLOW_UP_INTENT:
+    if not ranking:
         return None
-    return resolve(content, topic, parse_data)
+    meant = resolve(content, topic, parse_data)
+    best = ranking[0][0]
+    return meant if best == FOLLOW_UP_INTENT or best == meant else None
 
 
 def answered_by_follow_up(

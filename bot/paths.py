@@ -19,6 +19,13 @@ NLU_BY_LANGUAGE = {
     "kk": ROOT / "data" / "nlu_kk.yml",
     "ko": ROOT / "data" / "nlu_ko.yml",
 }
+# The words for each concept an FAQ question must mention (components/subject_guard.py).
+CONCEPTS_BY_LANGUAGE = {
+    "en": ROOT / "data" / "concepts.yml",
+    "ru": ROOT / "data" / "concepts_ru.yml",
+    "kk": ROOT / "data" / "concepts_kk.yml",
+    "ko": ROOT / "data" / "concepts_ko.yml",
+}
 RULES = ROOT / "data" / "rules.yml"
 CONTENT = ROOT / "content" / "faq.yml"
 SEED = ROOT / "content" / "source" / "faq.txt"

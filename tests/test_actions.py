@@ -607,3 +607,30 @@ async def test_an_unsure_follow_up_that_fits_nothing_gets_did_you_mean(
     events = await ActionFaqFallback().run(dispatcher, unsure_tracker(topic, entities), domain)
     assert texts(dispatcher) == [helpers.text("did_you_mean_prompt")]
     assert events == []
+
+
+def subjectless_tracker(best: str) -> Tracker:
+    """ "what's the story for kazakhstan" after Kyrgyzstan's question: it names no
+    Koreans, so the subject guard holds its best guess under the threshold."""
+    ranking = [(best, 0.5), ("follow_up", 0.3), ("out_of_scope", 0.1)]
+    return tracker_for(
+        "nlu_fallback",
+        "what's the story for kazakhstan",
+        ranking,
+        topic="faq_why_koreans_in_kyrgyzstan",
+        entities=[("country", "kazakhstan")],
+    )
+
+
+async def test_an_unsure_question_whose_guess_the_topic_confirms_is_answered(domain, log):
+    dispatcher = CollectingDispatcher()
+    tracker = subjectless_tracker("faq_why_koreans_in_kazakhstan")
+    await ActionFaqFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.answers_by_intent()["faq_why_koreans_in_kazakhstan"]]
+
+
+async def test_an_unsure_question_whose_guess_the_topic_contradicts_gets_did_you_mean(domain, log):
+    dispatcher = CollectingDispatcher()
+    tracker = subjectless_tracker("faq_korean_spoken_in_kazakhstan")
+    await ActionFaqFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.text("did_you_mean_prompt")]

@@ -27,13 +27,15 @@ from tools.similarity import normalise, similarity, words
 NEAR_DUPLICATE = 0.7
 
 # Word prefixes that by design separate intents: the two countries (with common
-# misspellings and capitals), the two Koreas (with abbreviations), languages
-# and relations between countries.
+# misspellings and capitals), the two Koreas (with abbreviations), languages,
+# relations between countries, and the other countries of the out-of-scope
+# contrasts ("kazakhs in korea" / "kazakhs in mongolia").
 DISCRIMINATORS = (
     "kaz", "kyr", "kir", "almaty", "astana", "bishkek",
     "south", "sth", "sk", "rok", "republic",
     "north", "nth", "nk", "dprk", "democratic", "kim",
-    "korean", "russian", "japan",
+    "korean", "russia", "japan", "china", "chinese", "mongol", "uzbek", "tajik", "turk",
+    "america", "usa", "germ", "india", "vietnam", "iran", "afghan", "taiwan",
     "friend", "ally", "alli", "partner", "enem", "foe", "rival", "advers",
     "hostil", "threat", "danger", "conflict", "odds", "tie",
 )  # fmt: skip

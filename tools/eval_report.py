@@ -266,9 +266,16 @@ def cross_validate(folds: int) -> list[Prediction]:
     from rasa.shared.nlu.training_data.training_data import TrainingData
     from sklearn.model_selection import StratifiedKFold
 
-    data = TrainingData().merge(*(load_data(str(p)) for p in paths.NLU_BY_LANGUAGE.values()))
+    files = [*paths.NLU_BY_LANGUAGE.values(), *paths.CONCEPTS_BY_LANGUAGE.values()]
+    data = TrainingData().merge(*(load_data(str(p)) for p in files))
     messages = data.intent_examples
     intents = [m.get("intent") for m in messages]
+    # One table per name: the YAML writer keeps only one of several with a name
+    # (data/concepts*.yml split each concept over languages and kinds of words).
+    lookup: dict[str, list] = {}
+    for table in data.lookup_tables:
+        lookup.setdefault(table["name"], []).extend(table["elements"])
+    tables = [{"name": name, "elements": elements} for name, elements in lookup.items()]
     predictions: list[Prediction] = []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
     with tempfile.TemporaryDirectory() as tmp:
@@ -278,7 +285,7 @@ def cross_validate(folds: int) -> list[Prediction]:
             fold_data = TrainingData(
                 [messages[i] for i in train_idx],
                 entity_synonyms=data.entity_synonyms,
-                lookup_tables=data.lookup_tables,
+                lookup_tables=tables,
             )
             train_file.write_text(fold_data.nlu_as_yaml())
             model = train_nlu(str(CONFIG), str(train_file), tmp, fixed_model_name=f"fold{fold}")

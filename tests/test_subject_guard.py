@@ -1,0 +1,140 @@
+"""The subject guard (components/subject_guard.py): its word lists cover the training
+data, its configuration names every FAQ intent, and it caps what it should."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import paths
+from components.subject_guard import Matcher, SubjectGuard
+from tests import helpers
+
+ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def pipeline_entry(name: str) -> dict:
+    return next(c for c in helpers.load_yaml(paths.CONFIG)["pipeline"] if c["name"].endswith(name))
+
+
+@pytest.fixture(scope="module")
+def requires() -> dict[str, list[str]]:
+    return pipeline_entry("SubjectGuard")["requires"]
+
+
+@pytest.fixture(scope="module")
+def concepts() -> dict[str, list[str]]:
+    tables: dict[str, list[str]] = {}
+    for path in paths.CONCEPTS_BY_LANGUAGE.values():
+        for item in helpers.load_yaml(path)["nlu"]:
+            name = item["lookup"].removeprefix("concept_")
+            tables.setdefault(name, []).extend(
+                line.strip()[2:].strip() for line in item["examples"].splitlines() if line.strip()
+            )
+    return tables
+
+
+def test_every_faq_intent_requires_concepts_that_exist(requires, concepts):
+    faq = helpers.faq_intents(helpers.load_yaml(paths.DOMAIN))
+    assert sorted(requires) == sorted(faq)
+    relation = pipeline_entry("SubjectGuard")["relation"]
+    assert set(relation) <= set(faq)
+    used = {c for names in requires.values() for c in names} | set(relation.values())
+    assert used == set(concepts), "a concept without a list, or a list no intent uses"
+    for name, entries in concepts.items():
+        assert entries == [e.lower() for e in entries], f"{name}: entries are lower case"
+
+
+def test_the_cap_is_below_the_fallback_threshold():
+    assert pipeline_entry("SubjectGuard")["cap"] < pipeline_entry("FallbackClassifier")["threshold"]
+
+
+# Examples the lists leave out on purpose (the entry would be a word any question
+# has: "like", "help", "our"); they get "did you mean" instead of the answer.
+MAX_UNCOVERED = 0.015
+
+
+@pytest.mark.parametrize("language", list(paths.NLU_BY_LANGUAGE))
+def test_faq_training_examples_pass_the_guard(language, requires, concepts, tmp_path):
+    component = guard(concepts, tmp_path)
+    examples = helpers.nlu_examples(paths.NLU_BY_LANGUAGE[language])
+    lacking, total = [], 0
+    for intent in requires:
+        for text in examples.get(intent, []):
+            total += 1
+            reason = component.fails(intent, ANNOTATION.sub(r"\1", text))
+            if reason:
+                lacking.append(f"{intent}: {text!r} {reason}")
+    print("\n".join(lacking))
+    assert total > 200
+    assert len(lacking) <= MAX_UNCOVERED * total, "\n".join(lacking)
+
+
+def test_matching_rules():
+    matcher = Matcher({"korea": ["korea", "корей", "한국"], "enemy": ["enem", "at odds"]})
+    assert matcher.mentioned("Who are SOUTH KOREA's enemies?") == {"korea", "enemy"}
+    assert matcher.mentioned("корейцы") == {"korea"}  # a word's beginning
+    assert matcher.mentioned("northkorea") == set()  # not inside a word
+    assert matcher.mentioned("ктоугрожаеткорейцам") == {"korea"}  # unless typed without spaces
+    assert matcher.mentioned("who is seoul at  odds with") == {"enemy"}  # across words
+    assert matcher.mentioned("한국이랑적대하는나라") == {"korea"}  # Hangul anywhere
+    assert matcher.mentioned("who are tokyo's enemies") == {"enemy"}
+
+
+def guard(concepts: dict[str, list[str]], tmp_path) -> SubjectGuard:
+    config = {**SubjectGuard.get_default_config(), **pipeline_entry("SubjectGuard")}
+    storage = LocalModelStorage(tmp_path)
+    return SubjectGuard(config, storage, Resource("guard"), concepts)
+
+
+def parsed(text: str, ranking: list[tuple[str, float]]) -> Message:
+    message = Message(data={TEXT: text})
+    entries = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message.set(INTENT_RANKING_KEY, entries)
+    message.set(INTENT, dict(entries[0]))
+    return message
+
+
+def test_a_question_without_its_subject_is_capped_below_the_threshold(concepts, tmp_path):
+    component = guard(concepts, tmp_path)
+    ranking = [
+        ("faq_south_korea_allies", 0.85),
+        ("out_of_scope", 0.1),
+        ("faq_south_korea_friends", 0.05),
+    ]
+    [message] = component.process([parsed("who are tokyo's closest allies?", ranking)])
+    assert message.get(INTENT) == {"name": "faq_south_korea_allies", "confidence": 0.5}
+    assert [e["name"] for e in message.get(INTENT_RANKING_KEY)][:2] == [
+        "faq_south_korea_allies",
+        "out_of_scope",
+    ]
+
+
+def test_a_question_naming_another_relation_is_capped(concepts, tmp_path):
+    component = guard(concepts, tmp_path)
+    ranking = [("faq_south_korea_enemy", 0.7), ("faq_south_korea_allies", 0.25)]
+    [message] = component.process([parsed("who is south korea's closest ally?", ranking)])
+    # enemy names ally, not enemy: capped at 0.5; allies passes and keeps 0.25
+    assert message.get(INTENT) == {"name": "faq_south_korea_enemy", "confidence": 0.5}
+    assert component.fails("faq_south_korea_enemy", "who is south korea's ally") == (
+        "names ally, not enemy"
+    )
+    # its own relation, or none at all, is left to the classifier
+    for text in ("who is south korea's enemy?", "who is south korea up against?"):
+        [kept] = component.process([parsed(text, ranking)])
+        assert kept.get(INTENT) == {"name": "faq_south_korea_enemy", "confidence": 0.7}
+
+
+def test_a_capped_question_keeps_its_place_in_did_you_mean(concepts, tmp_path):
+    component = guard(concepts, tmp_path)
+    ranking = [("faq_why_koreans_in_kyrgyzstan", 0.9), ("out_of_scope", 0.05)]
+    [message] = component.process([parsed("what is the capital of kyrgyzstan?", ranking)])
+    assert [(e["name"], e["confidence"]) for e in message.get(INTENT_RANKING_KEY)] == [
+        ("faq_why_koreans_in_kyrgyzstan", 0.5),
+        ("out_of_scope", 0.05),
+    ]
