@@ -80,15 +80,12 @@ class Matcher:
         self.hangul: dict[str, list[str]] = {}
         self.squashed: dict[str, list[str]] = {}
         for name, entries in concepts.items():
-            other = [" ".join(WORD.findall(e)) for e in entries if not HANGUL.search(e)]
-            alternatives = "|".join(re.escape(e) for e in sorted(set(other), key=len) if e)
-            self.patterns[name] = (
-                re.compile(rf"(?<!\w)(?:{alternatives})") if alternatives else None
-            )
+            words = [" ".join(WORD.findall(e)) for e in entries if not HANGUL.search(e)]
+            words = sorted({w for w in words if w})
+            alternatives = "|".join(map(re.escape, words))
+            self.patterns[name] = re.compile(rf"(?<!\w)(?:{alternatives})") if words else None
+            self.squashed[name] = [w.replace(" ", "") for w in words]
             self.hangul[name] = [e.replace(" ", "") for e in entries if HANGUL.search(e)]
-            self.squashed[name] = [
-                "".join(WORD.findall(e)) for e in entries if not HANGUL.search(e)
-            ]
 
     def mentioned(self, text: str) -> set[str]:
         words = WORD.findall(text.lower())
@@ -121,7 +118,6 @@ class SubjectGuard(GraphComponent, IntentClassifier):
         resource: Resource,
         concepts: dict[str, list[str]] | None = None,
     ) -> None:
-        self.config = config
         self.requires: dict[str, list[str]] = config["requires"]
         self.relation: dict[str, str] = config["relation"]
         self.relations = set(self.relation.values())

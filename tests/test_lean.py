@@ -31,6 +31,15 @@ def python(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def lean_probe(code: str) -> list[str]:
+    """Run ``code`` after ``lean.install()`` and Rasa's server imports; its printed words."""
+    run = python(
+        "-c", f"import lean, sys; lean.install(); import rasa.core.agent, rasa.server; {code}"
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout.split()
+
+
 def test_our_model_needs_no_tensorflow():
     assert tensorflow_components(MODEL) == []
 
@@ -54,27 +63,21 @@ def test_lean_needs_a_model_file(args):
 
 def test_rasa_imports_with_the_stand_in_and_no_real_tensorflow():
     probe = (
-        "import lean, sys; lean.install(); import rasa.core.agent, rasa.server; "
         "tf = sys.modules['tensorflow']; "
         "real = [n for n, m in list(sys.modules.items()) "
         "if '/site-packages/tensorflow/' in (getattr(m, '__file__', None) or '')]; "
         "print(type(tf).__name__, hasattr(tf, '__file__'), len(real))"
     )
-    run = python("-c", probe)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split() == ["_InertModule", "False", "0"]
+    assert lean_probe(probe) == ["_InertModule", "False", "0"]
 
 
 def test_packages_of_unused_features_are_stand_ins_or_not_loaded():
     probe = (
-        "import lean, sys; lean.install(); import rasa.core.agent, rasa.server, thinc.api; "
-        "import sklearn.utils._testing as t; "
+        "import thinc.api, sklearn.utils._testing as t; "
         "print(*(type(sys.modules[n]).__name__ for n in sorted(lean.UNUSED) if n in sys.modules), "
         "'h5py' in sys.modules, 'pytest' in sys.modules, t.__name__)"
     )
-    run = python("-c", probe)
-    assert run.returncode == 0, run.stderr[-2000:]
-    *kinds, h5py, pytest_loaded, _ = run.stdout.split()
+    *kinds, h5py, pytest_loaded, _ = lean_probe(probe)
     assert kinds and set(kinds) == {"_InertModule"}  # matplotlib, pymongo, boto3, ... as imported
     assert (h5py, pytest_loaded) == ("False", "False")
 

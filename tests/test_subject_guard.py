@@ -9,10 +9,12 @@ import pytest
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import paths
-from components.subject_guard import Matcher, SubjectGuard
+from components.subject_guard import Matcher, SubjectGuard, concept_tables
 from tests import helpers
 
 ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
@@ -28,26 +30,28 @@ def requires() -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def concepts() -> dict[str, list[str]]:
-    tables: dict[str, list[str]] = {}
-    for path in paths.CONCEPTS_BY_LANGUAGE.values():
-        for item in helpers.load_yaml(path)["nlu"]:
-            name = item["lookup"].removeprefix("concept_")
-            tables.setdefault(name, []).extend(
-                line.strip()[2:].strip() for line in item["examples"].splitlines() if line.strip()
-            )
-    return tables
+def concept_files() -> TrainingData:
+    """data/concepts*.yml as Rasa reads them for training."""
+    files = paths.CONCEPTS_BY_LANGUAGE.values()
+    return TrainingData().merge(*(load_data(str(path)) for path in files))
 
 
-def test_every_faq_intent_requires_concepts_that_exist(requires, concepts):
+@pytest.fixture(scope="module")
+def concepts(concept_files) -> dict[str, list[str]]:
+    """The word lists as the component trains on them."""
+    return concept_tables(concept_files)
+
+
+def test_every_faq_intent_requires_concepts_that_exist(requires, concepts, concept_files):
     faq = helpers.faq_intents(helpers.load_yaml(paths.DOMAIN))
     assert sorted(requires) == sorted(faq)
     relation = pipeline_entry("SubjectGuard")["relation"]
     assert set(relation) <= set(faq)
     used = {c for names in requires.values() for c in names} | set(relation.values())
     assert used == set(concepts), "a concept without a list, or a list no intent uses"
-    for name, entries in concepts.items():
-        assert entries == [e.lower() for e in entries], f"{name}: entries are lower case"
+    for table in concept_files.lookup_tables:
+        entries = [str(e) for e in table["elements"]]
+        assert entries == [e.lower() for e in entries], f"{table['name']}: entries are lower case"
 
 
 def test_the_cap_is_below_the_fallback_threshold():
