@@ -67,9 +67,9 @@ $(NODE_STAMP): package-lock.json
 	npm ci --silent --no-audit --no-fund
 	@touch $@
 
-# Retrains only when data, domain or config changed (make compares timestamps;
+# Retrains only when data, domain, config or NLU code changed (make compares timestamps;
 # Rasa's own fingerprint cache then retrains only the parts that changed).
-$(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.yml) $(wildcard components/*.py)
+$(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.yml) $(wildcard components/*.py) bot/language_id.py bot/other_languages.txt
 	@echo "==> [3/3] Training the model"
 	$(BIN)/rasa train --fixed-model-name faq --out models
 	@touch $@

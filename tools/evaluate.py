@@ -28,8 +28,12 @@ REJECTED = {OUT_OF_SCOPE, "nlu_fallback"}
 # FAQ question given another question's answer.
 MIN_FAQ_ACCURACY = 0.97
 MIN_OOS_REJECTION = 0.95
+# Issue #11: English may not drop below what the English-only model scored on its
+# held-out set before the other languages came, 196/198 FAQ questions and 88/90
+# out-of-scope ones (0.990 / 0.978; the bounds are those fractions rounded down).
+ENGLISH_BEFORE = (0.989, 0.977)
 TARGETS = {
-    "en": (MIN_FAQ_ACCURACY, MIN_OOS_REJECTION),
+    "en": (max(MIN_FAQ_ACCURACY, ENGLISH_BEFORE[0]), max(MIN_OOS_REJECTION, ENGLISH_BEFORE[1])),
     "ru": (0.95, 0.95),
     "kk": (0.95, 0.95),
     "ko": (0.95, 0.95),
