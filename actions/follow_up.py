@@ -27,13 +27,18 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TOPIC_SLOT, ContentAction, unanswered
-from actions.content import FaqContent
+from actions.content import TOPIC, FaqContent
 from actions.faq import utter_answer
 from actions.menu import utter_fallback
 from actions.suggest import intent_ranking
 from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, Unanswered
 
 FOLLOW_UP_INTENT = "follow_up"
+# An offered question (``offered_follow_up``) is answered from this confidence: the
+# subject guard's cap (config.yml), so that a question it held back for lacking a
+# subject the conversation supplies counts, and a guess with less than half the
+# probability does not.
+RELATED_MIN_CONFIDENCE = 0.5
 # The entities a follow-up may name: the facet names of content/faq.yml.
 FACET_ENTITIES = ("country", "side", "relation", "aspect")
 
@@ -69,13 +74,46 @@ def unsure_follow_up(
     fallback). Short follow-ups ("now the north", "allies?") often land just under
     the threshold, and one that names no subject ("and for Kazakhstan, why?") is
     held under it by the subject guard (components/subject_guard.py): the topic is
-    the evidence that settles them."""
+    the evidence that settles them. When what it names fits no question of the
+    topic, the last answer's offer can (``offered_follow_up``)."""
     ranking = intent_ranking(parse_data)
     if not ranking:
         return None
     meant = resolve(content, topic, parse_data)
     best = ranking[0][0]
-    return meant if best == FOLLOW_UP_INTENT or best == meant else None
+    if best == FOLLOW_UP_INTENT or best == meant:
+        return meant
+    # What it names points to another question of the topic than the guess: unsure.
+    return offered_follow_up(content, topic, parse_data) if meant is None else None
+
+
+def offered_follow_up(
+    content: FaqContent, topic: str | None, parse_data: dict[str, Any]
+) -> str | None:
+    """For a message NLU was unsure about: the question of another topic that the
+    last answer offered as a button (``related`` in content/faq.yml), when it is NLU's
+    best guess with at least RELATED_MIN_CONFIDENCE and the message names nothing that
+    question is not about; else None. "Why are there Koreans there, anyway?" after
+    "Is Korean spoken in Kazakhstan?" names no Kazakhstan, so the subject guard holds
+    it at its cap; the offer and the conversation supply the country. Within a topic
+    a follow-up is resolved by what it names (``resolve``) instead."""
+    ranking = intent_ranking(parse_data)
+    current = content.entry(topic)
+    if not ranking or current is None:
+        return None
+    best, confidence = ranking[0]
+    offered = content.entry(best)
+    if (
+        offered is None
+        or best not in current.related
+        or offered.facet(TOPIC) == current.facet(TOPIC)
+        or confidence < RELATED_MIN_CONFIDENCE
+    ):
+        return None
+    named = named_facets(parse_data)
+    if named is None or any(offered.facet(name) != value for name, value in named.items()):
+        return None
+    return best
 
 
 def answered_by_follow_up(

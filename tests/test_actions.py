@@ -634,3 +634,57 @@ async def test_an_unsure_question_whose_guess_the_topic_contradicts_gets_did_you
     tracker = subjectless_tracker("faq_korean_spoken_in_kazakhstan")
     await ActionFaqFallback().run(dispatcher, tracker, domain)
     assert texts(dispatcher) == [helpers.text("did_you_mean_prompt")]
+
+
+def offered_tracker(
+    topic: str, best: str, confidence: float = 0.5, entities: list[tuple[str, str]] = ()
+) -> Tracker:
+    """ "why are there koreans there, anyway?" after another question: it names no
+    Kazakhstan, so the subject guard holds its best guess at its cap (0.5)."""
+    ranking = [(best, confidence), ("faq_why_koreans_in_kyrgyzstan", 0.3), ("out_of_scope", 0.1)]
+    text = "why are there koreans there, anyway?"
+    return tracker_for("nlu_fallback", text, ranking, topic=topic, entities=entities)
+
+
+async def test_an_unsure_question_the_last_answer_offered_is_answered(domain, log):
+    """Korean spoken in Kazakhstan offers "Why are there Koreans in Kazakhstan?"."""
+    dispatcher = CollectingDispatcher()
+    tracker = offered_tracker("faq_korean_spoken_in_kazakhstan", "faq_why_koreans_in_kazakhstan")
+    events = await ActionFaqFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.answers_by_intent()["faq_why_koreans_in_kazakhstan"]]
+    assert events == [
+        {
+            "event": "slot",
+            "timestamp": None,
+            "name": "faq_topic",
+            "value": "faq_why_koreans_in_kazakhstan",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("topic", "best", "confidence", "entities"),
+    [
+        # South Korea's friends offer allies and enemy, not this question.
+        ("faq_south_korea_friends", "faq_why_koreans_in_kazakhstan", 0.5, []),
+        # Offered, but under half the probability.
+        ("faq_korean_spoken_in_kazakhstan", "faq_why_koreans_in_kazakhstan", 0.45, []),
+        # Offered, but it names a country the question is not about.
+        (
+            "faq_korean_spoken_in_kazakhstan",
+            "faq_why_koreans_in_kazakhstan",
+            0.5,
+            [("country", "uzbekistan")],
+        ),
+        # Offered within the topic: what it names decides there, and it names nothing.
+        ("faq_south_korea_friends", "faq_south_korea_allies", 0.5, []),
+    ],
+    ids=["not offered", "too unsure", "another country", "same topic"],
+)
+async def test_an_unsure_question_the_offer_does_not_settle_gets_did_you_mean(
+    domain, log, topic, best, confidence, entities
+):
+    dispatcher = CollectingDispatcher()
+    tracker = offered_tracker(topic, best, confidence, entities)
+    await ActionFaqFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [helpers.text("did_you_mean_prompt")]
