@@ -84,24 +84,27 @@ def unsure_follow_up(
     if best == FOLLOW_UP_INTENT or best == meant:
         return meant
     # What it names points to another question of the topic than the guess: unsure.
-    return offered_follow_up(content, topic, parse_data) if meant is None else None
+    return offered_follow_up(content, topic, ranking[0], parse_data) if meant is None else None
 
 
 def offered_follow_up(
-    content: FaqContent, topic: str | None, parse_data: dict[str, Any]
+    content: FaqContent,
+    topic: str | None,
+    guess: tuple[str, float],
+    parse_data: dict[str, Any],
 ) -> str | None:
-    """For a message NLU was unsure about: the question of another topic that the
-    last answer offered as a button (``related`` in content/faq.yml), when it is NLU's
-    best guess with at least RELATED_MIN_CONFIDENCE and the message names nothing that
-    question is not about; else None. "Why are there Koreans there, anyway?" after
-    "Is Korean spoken in Kazakhstan?" names no Kazakhstan, so the subject guard holds
-    it at its cap; the offer and the conversation supply the country. Within a topic
-    a follow-up is resolved by what it names (``resolve``) instead."""
-    ranking = intent_ranking(parse_data)
+    """For a message NLU was unsure about, whose best ``guess`` is (intent,
+    confidence): the question of another topic that the last answer offered as a
+    button (``related`` in content/faq.yml), when it is that guess with at least
+    RELATED_MIN_CONFIDENCE and the message names nothing that question is not about;
+    else None. "Why are there Koreans there, anyway?" after "Is Korean spoken in
+    Kazakhstan?" names no Kazakhstan, so the subject guard holds it at its cap; the
+    offer and the conversation supply the country. Within a topic a follow-up is
+    resolved by what it names (``resolve``) instead."""
+    best, confidence = guess
     current = content.entry(topic)
-    if not ranking or current is None:
+    if current is None:
         return None
-    best, confidence = ranking[0]
     offered = content.entry(best)
     if (
         offered is None
