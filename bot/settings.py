@@ -8,13 +8,20 @@ that start the servers; the Makefile passes on only what the user sets.
 ``.env.example`` documents each one (tests/test_settings.py checks both ways).
 
 A default may name other settings in braces (``http://localhost:{RASA_PORT}``).
-An empty default means "unset": the feature it configures is off.
+An empty default means "unset": the feature it configures is off, except for
+the secrets in ``GENERATED``: left unset, each is made once, at random, and kept
+in ``var/secrets/<NAME>`` (mode 0600), so every process of this machine agrees
+on it and a restart keeps it. Several machines must share one: set it.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
+import time
+
+from bot.paths import ROOT
 
 DEFAULTS: dict[str, str] = {
     # Ports and addresses of the three servers `make run` starts.
@@ -26,6 +33,9 @@ DEFAULTS: dict[str, str] = {
     "WEB_PUBLIC_URL": "",
     "WEB_CHAT_ORIGINS": "",
     "ACTION_ENDPOINT_URL": "http://localhost:{ACTIONS_PORT}/webhook",
+    # The action server answers the Rasa server only: loopback, and a shared secret.
+    "ACTIONS_HOST": "127.0.0.1",
+    "ACTION_SERVER_TOKEN": "",
     # Stores.
     "TRACKER_STORE_URL": "sqlite:///var/tracker.db",
     "CONVERSATION_RETENTION_DAYS": "30",
@@ -43,6 +53,8 @@ DEFAULTS: dict[str, str] = {
     "ACTION_SERVER_TIMEOUT": "10",
     # Security.
     "RASA_API_TOKEN": "",
+    # Signs the socket.io session ids the Rasa server issues (channels/socketio.py).
+    "SESSION_SECRET": "",
     # Answer quality (the action server).
     "FAQ_CONTENT_FILE": "content/faq.yml",  # relative to the repository
     "FAQ_FOLLOW_UPS": "true",
@@ -65,12 +77,39 @@ DEFAULTS: dict[str, str] = {
 }
 
 
+# Secrets made on first use when unset (see the module doc).
+GENERATED = ("ACTION_SERVER_TOKEN", "SESSION_SECRET")
+SECRETS_DIR = ROOT / "var" / "secrets"
+
+
 def get(name: str) -> str:
     """The setting's value: the environment's if set and not empty, else its default."""
     value = os.environ.get(name, "")
     if value:
         return value
+    if name in GENERATED:
+        return generated(name)
     return DEFAULTS[name].format_map(_Resolver())
+
+
+def generated(name: str) -> str:
+    """The secret kept in ``SECRETS_DIR/name``, made on first use."""
+    path = SECRETS_DIR / name
+    if not path.exists():
+        SECRETS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:  # O_EXCL: of two processes making it at once, one wins, both read it
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
+    for _ in range(100):  # the other process may still be writing it
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty: delete it, or set {name}")
 
 
 def get_int(name: str) -> int:
