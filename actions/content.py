@@ -10,6 +10,7 @@ gives ``FaqContent``, one language's view, which the actions reply from.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ TEXT_FIELDS = (
     "help",
     "forget_me_button",
     "forgotten",
+    "forget_failed",
     "goodbye",
     "thanks",
     "iamabot",
@@ -83,6 +85,8 @@ class FaqContent:
     help: str
     forget_me_button: str
     forgotten: str
+    # "forget me" when the erasure could not be committed (patches/store_failures.py).
+    forget_failed: str
     goodbye: str
     thanks: str
     iamabot: str
@@ -183,32 +187,49 @@ class Content:
         return self.by_language[languages.supported(code) or languages.ENGLISH]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Content:
+    def from_dict(cls, data: Any) -> Content:
+        """The content of a parsed content file; a ``ContentError`` that names the
+        place (``faq[3].question``) for anything missing or of the wrong shape."""
+        if not isinstance(data, dict):
+            raise ContentError(f"the top level must be a mapping, not {shape(data)}")
+
         def text(value: Any, where: str) -> str:
-            if not isinstance(value, str) or not value.strip():
+            if not isinstance(value, str):
+                raise ContentError(f"{where} must be a non-empty string, not {shape(value)}")
+            if not value.strip():
                 raise ContentError(f"{where} must be a non-empty string")
             return value
 
         def localized(value: Any, where: str) -> dict[str, str]:
             """A text in every language: ``{en: ..., ru: ..., kk: ..., ko: ...}``."""
-            if not isinstance(value, dict) or set(value) != set(languages.LANGUAGES):
-                raise ContentError(f"{where} must give exactly {', '.join(languages.LANGUAGES)}")
+            expected = ", ".join(languages.LANGUAGES)
+            if not isinstance(value, dict):
+                raise ContentError(f"{where} must give exactly {expected}, not {shape(value)}")
+            if set(value) != set(languages.LANGUAGES):
+                raise ContentError(f"{where} must give exactly {expected}")
             return {code: text(value[code], f"{where}.{code}") for code in languages.LANGUAGES}
 
+        faq = data.get("faq") or []
+        if not isinstance(faq, list):
+            raise ContentError(f"faq must be a list of entries, not {shape(faq)}")
         items = []
-        for i, item in enumerate(data.get("faq") or []):
+        for i, item in enumerate(faq):
+            if not isinstance(item, dict):
+                raise ContentError(f"faq[{i}] must be a mapping, not {shape(item)}")
             intent = text(item.get("intent"), f"faq[{i}].intent")
             if not intent.startswith(FAQ_INTENT_PREFIX):
                 raise ContentError(f"faq[{i}].intent must start with {FAQ_INTENT_PREFIX!r}")
             related = item.get("related") or []
-            if not isinstance(related, list) or len(related) > MAX_RELATED:
+            if not isinstance(related, list):
+                raise ContentError(f"faq[{i}].related must be a list, not {shape(related)}")
+            if len(related) > MAX_RELATED:
                 raise ContentError(f"faq[{i}].related must list at most {MAX_RELATED} intents")
             items.append(
                 (
                     intent,
                     localized(item.get("question"), f"faq[{i}].question"),
                     localized(item.get("answer"), f"faq[{i}].answer"),
-                    tuple(text(r, f"faq[{i}].related") for r in related),
+                    tuple(text(r, f"faq[{i}].related[{j}]") for j, r in enumerate(related)),
                     facets_of(item.get("facets"), f"faq[{i}].facets"),
                 )
             )
@@ -224,14 +245,25 @@ class Content:
                     f"{intent}.related must name other FAQ intents, once each: {unknown}"
                 )
         texts = data.get("texts")
-        if not isinstance(texts, dict):
+        if texts is None:
             raise ContentError("the content file has no 'texts'")
-        unknown_texts = sorted(set(texts) - set(TEXT_FIELDS))
+        if not isinstance(texts, dict):
+            raise ContentError(f"texts must be a mapping, not {shape(texts)}")
+        unknown_texts = sorted(map(str, set(texts) - set(TEXT_FIELDS)))
         if unknown_texts:
             raise ContentError(f"texts has unknown entries: {unknown_texts}")
         localized_texts = {
             name: localized(texts.get(name), f"texts.{name}") for name in TEXT_FIELDS
         }
+        for code, template in localized_texts["message_too_long"].items():
+            # actions/small_talk.py fills in the limit with str.format.
+            try:
+                template.format(max_chars="1,000")
+            except Exception as error:  # KeyError, ValueError, AttributeError...
+                raise ContentError(
+                    f"texts.message_too_long.{code} may name only {{max_chars}} in braces"
+                    f" ({type(error).__name__}: {error})"
+                ) from None
         by_language = {
             code: FaqContent(
                 entries=tuple(
@@ -249,13 +281,53 @@ class Content:
 
     @classmethod
     def load(cls, path: Path) -> Content:
-        with path.open(encoding="utf-8") as handle:
-            return cls.from_dict(yaml.safe_load(handle) or {})
+        """The content of the file at ``path``; a ``ContentError`` with a one-line
+        reason when it cannot be read, is not YAML, or is not content."""
+        try:
+            with path.open(encoding="utf-8") as handle:
+                data = yaml.safe_load(handle)
+        except (OSError, UnicodeDecodeError) as error:
+            raise ContentError(f"cannot read it: {one_line(error)}") from None
+        except yaml.YAMLError as error:
+            raise ContentError(f"not valid YAML: {yaml_problem(error)}") from None
+        return cls.from_dict({} if data is None else data)
+
+
+def shape(value: Any) -> str:
+    """What a YAML value is, in the content owner's words."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__}"  # a date, a timestamp
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """Where PyYAML stopped and why, on one line (its own message spans several)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None)
+    if mark is None or not problem:
+        return one_line(error)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {' '.join(problem.split())}"
 
 
 def facets_of(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     """An entry's facets: a mapping of names to strings that includes the topic."""
-    if not isinstance(value, dict) or not isinstance(value.get(TOPIC), str):
+    if not isinstance(value, dict):
+        raise ContentError(f"{where} must be a mapping with a '{TOPIC}', not {shape(value)}")
+    if not isinstance(value.get(TOPIC), str):
         raise ContentError(f"{where} must be a mapping with a '{TOPIC}'")
     if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()):
         raise ContentError(f"{where} must map names to non-empty strings")
@@ -263,28 +335,54 @@ def facets_of(value: Any, where: str) -> tuple[tuple[str, str], ...]:
 
 
 class ContentStore:
-    """Serves the content of one file, re-reading it when its mtime changes."""
+    """Serves the content of one file, re-reading it when it changes.
+
+    A broken edit must not take the bot down: on any failure to load the file
+    (missing, not YAML, the wrong shape, or a bug of ours) the last good content
+    is kept and one ERROR line names the file and the problem, once per edit:
+    the failed file's stamp is remembered like a good one's, so the next messages
+    do not read it again. With no good content yet there is nothing to keep, and
+    the error is raised. tests/test_content.py runs this against a real action
+    server.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: object = None
         self._content: Content | None = None
+        self._broken = False
 
     def get(self) -> Content:
-        stat = self.path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        try:
+            stat = self.path.stat()
+            stamp: object = (stat.st_mtime_ns, stat.st_size)
+        except OSError as error:
+            stamp = one_line(error)  # missing: a state of its own, reported once
         with self._lock:
             if stamp != self._stamp or self._content is None:
+                self._stamp = stamp
                 try:
-                    self._content = Content.load(self.path)
-                except (OSError, yaml.YAMLError, ContentError):
+                    content = Content.load(self.path)
+                except Exception as error:
                     if self._content is None:
                         raise
-                    # A broken edit must not take the bot down: keep serving the
-                    # last good content until the file changes again.
-                    logger.exception("Invalid %s; keeping the previous content", self.path)
-                self._stamp = stamp
+                    problem = (
+                        str(error)
+                        if isinstance(error, ContentError)
+                        else f"{type(error).__name__}: {one_line(error)}"
+                    )
+                    logger.error(
+                        "Content file %s is broken: %s. "
+                        "Keeping the last good content until it is fixed.",
+                        self.path,
+                        problem,
+                    )
+                    self._broken = True
+                else:
+                    if self._broken:
+                        logger.info("Content file %s is valid again: serving it.", self.path)
+                    self._content, self._broken = content, False
             return self._content
 
 
@@ -295,3 +393,25 @@ def faq_content() -> Content:
     """The current content, every language (the action server's and the Rasa
     server's: patches/unavailable.py)."""
     return _store.get()
+
+
+def main() -> int:
+    """`python -m actions.content`: check the content file (FAQ_CONTENT_FILE) as
+    the action server reads it. `make train` runs it first, so that a broken
+    edit stops the build with its reason instead of reaching the servers."""
+    path = _store.path
+    try:
+        content = Content.load(path)
+    except ContentError as error:
+        print(f"Content file {path} is broken: {error}", file=sys.stderr)
+        return 1
+    questions = len(content.language(languages.ENGLISH).entries)
+    print(
+        f"Content file {path}: {questions} questions and {len(TEXT_FIELDS)} texts,"
+        f" in {', '.join(languages.LANGUAGES)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

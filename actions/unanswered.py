@@ -5,8 +5,9 @@ stored with its text, time, channel and top intents, and a SHA-256 hash of the
 conversation id, so that "forget me" (actions/forget.py) can delete the
 asker's rows; nothing else: no metadata. The hash is not anonymity (whoever
 knows an id can hash it), only no id in plain text. Rows older than the
-retention period are deleted on each write. `make review` (tools/review.py)
-reads the log for the content owner.
+retention period are deleted on each write, and by the action server at start
+and every hour (scripts/actions.py), so they go even when nothing is written.
+`make review` (tools/review.py) reads the log for the content owner.
 
 It lives in the tracker store's database by default (its own table), so a
 deployment has one database to back up; UNANSWERED_DB_URL can move it.
@@ -22,11 +23,13 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from actions.settings import SETTINGS
+from bot import erasure
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +94,11 @@ class Unanswered:
     sender_id: str | None = None  # stored as its hash only
 
 
+def secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    """Deleted rows are zeroed in the file (bot/erasure.py)."""
+    dbapi_connection.execute(erasure.SECURE_DELETE)
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -112,6 +120,8 @@ class UnansweredLog:
                 if url.get_backend_name() == "sqlite" and url.database:
                     Path(url.database).parent.mkdir(parents=True, exist_ok=True)
                 self._engine = sa.create_engine(url, future=True)
+                if url.get_backend_name() == "sqlite":
+                    sa.event.listen(self._engine, "connect", secure_delete)
                 metadata.create_all(self._engine)
                 add_missing_columns(self._engine)
             return self._engine
@@ -130,7 +140,23 @@ class UnansweredLog:
                     conversation=entry.sender_id and conversation_hash(entry.sender_id),
                 )
             )
-            connection.execute(table.delete().where(table.c.created_at < now - self.retention))
+            expired = connection.execute(self._expired(now)).rowcount
+        if expired:
+            erasure.scrub(self.engine, table.name)
+
+    def delete_expired(self, now: datetime | None = None) -> int:
+        """Delete the rows older than the retention period; returns how many.
+
+        The action server's launcher (scripts/actions.py) calls it at start and
+        every hour, so an old row goes even when nothing new is logged."""
+        with self.engine.begin() as connection:
+            deleted = connection.execute(self._expired(now or utcnow())).rowcount
+        if deleted:
+            erasure.scrub(self.engine, table.name)
+        return deleted
+
+    def _expired(self, now: datetime) -> sa.sql.expression.Delete:
+        return table.delete().where(table.c.created_at < now - self.retention)
 
     async def record_async(self, entry: Unanswered) -> None:
         """Record without blocking the action server; a failure never loses the reply."""
@@ -145,6 +171,7 @@ class UnansweredLog:
             result = connection.execute(
                 table.delete().where(table.c.conversation == conversation_hash(sender_id))
             )
+        erasure.scrub(self.engine, table.name)
         return result.rowcount
 
     def entries(self, since: datetime | None = None) -> list[Unanswered]:

@@ -32,10 +32,12 @@ DEFAULTS: dict[str, str] = {
     "RASA_PUBLIC_URL": "http://localhost:{RASA_PORT}",
     "WEB_PUBLIC_URL": "",
     "WEB_CHAT_ORIGINS": "",
-    "ACTION_ENDPOINT_URL": "http://localhost:{ACTIONS_PORT}/webhook",
+    "ACTION_ENDPOINT_URL": "http://127.0.0.1:{ACTIONS_PORT}/webhook",
     # The action server answers the Rasa server only: loopback, and a shared secret.
     "ACTIONS_HOST": "127.0.0.1",
     "ACTION_SERVER_TOKEN": "",
+    # The largest call Rasa sends it, measured, with margin (docs/limits.md).
+    "ACTIONS_MAX_BODY_BYTES": "1048576",
     # Stores.
     "TRACKER_STORE_URL": "sqlite:///var/tracker.db",
     "CONVERSATION_RETENTION_DAYS": "30",

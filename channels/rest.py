@@ -12,6 +12,15 @@ wrong.
 The conversation is kept under ``rest:<sender>`` (its namespace), and the
 replies name the client's own ``sender`` as ``recipient_id``.
 
+Its ``/webhook`` handler replaces Rasa's, which answered every failure with
+``200`` and whatever replies it had collected (``200 []`` when the lock store
+failed), and logged the message text at ERROR, out of reach of retention and
+erasure. Here a turn that could not be stored is a ``503`` with
+``Retry-After`` and the bot's "temporarily unavailable" as ``messages``
+(patches/store_failures.py); any other failure a ``500``, logged without the
+text. ``?stream=true`` is refused with a 400: Rasa's streaming reply raised an
+``AttributeError`` here and carried the internal ``rest:<sender>`` ids.
+
 A message longer than ``FAQ_MAX_MESSAGE_CHARS`` is not classified at all: it
 reaches Rasa as an internal payload with its length in the metadata, and a
 rule answers ``utter_message_too_long``, which states the limit. (Bodies over
@@ -20,18 +29,23 @@ rule answers ``utter_message_too_long``, which states the limit. (Bodies over
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import inbound
+from stores.failures import StoreUnavailable
 
 logger = logging.getLogger(__name__)
+
+# A full disk or a database restart: a client may try again after this long.
+RETRY_AFTER_S = 30
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -51,53 +65,66 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 
 
 class HardenedRestInput(RestInput):
-    """``RestInput`` that reads only a validated body (kept on ``request.ctx``)."""
+    """``RestInput``'s URL and replies, with its own ``/webhook`` handler (see the module doc)."""
 
     @classmethod
     def name(cls) -> str:
         return "rest"
 
-    async def _extract_sender(self, req: Request) -> str | None:
-        return req.ctx.faq_body["conversation_id"]
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint("hardened_rest_webhook", __name__)
 
-    def _extract_message(self, req: Request) -> str | None:
-        return req.ctx.faq_body["message"]
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
 
-    def _extract_input_channel(self, req: Request) -> str:
-        # Never trust a channel name sent by the client.
-        return self.name()
-
-    def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        return request.ctx.faq_body["metadata"]
-
-    def blueprint(self, on_new_message: Any) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
-
-        @blueprint.middleware("request")
-        async def validate(request: Request) -> HTTPResponse | None:
-            if request.method != "POST":
-                return None
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if "stream" in request.get_args(keep_blank_values=True):
+                return error(400, "streaming replies (?stream=) are not supported")
             try:
-                request.ctx.faq_body = parse_body(request.body)
+                body = parse_body(request.body)
             except inbound.BadInput as exc:
                 logger.info("Rejected REST request: %s", exc)
-                return response.json({"error": str(exc)}, status=400)
-            return None
-
-        @blueprint.middleware("response")
-        async def own_recipient_id(request: Request, reply: HTTPResponse) -> None:
-            # The replies go to the client's sender, not to the namespaced id.
-            body = getattr(request.ctx, "faq_body", None)
-            if body is None or reply.status != 200 or not reply.body:
-                return
-            if not (reply.content_type or "").startswith("application/json"):
-                return
-            messages = json.loads(reply.body)
-            if isinstance(messages, list):
-                for message in messages:
-                    if message.get("recipient_id") == body["conversation_id"]:
-                        message["recipient_id"] = body["sender"]
-                reply.body = json.dumps(messages).encode()
-                reply.headers["content-length"] = str(len(reply.body))
+                return error(400, str(exc))
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                body["message"],
+                collector,
+                body["conversation_id"],
+                input_channel=self.name(),
+                metadata=body["metadata"],
+            )
+            try:
+                await on_new_message(message)
+            except StoreUnavailable as exc:
+                # The reason is logged once per incident (patches/store_failures.py).
+                return error(503, f"temporarily unavailable: {exc}", collector, body["sender"])
+            except Exception:
+                # Never the message text: the log is out of reach of retention and erasure.
+                logger.exception("Could not handle a REST message")
+                return error(500, "the message could not be handled")
+            return response.json(own_recipient(collector.messages, body["sender"]))
 
         return blueprint
+
+
+def own_recipient(messages: list[dict[str, Any]], sender: str) -> list[dict[str, Any]]:
+    """The replies, addressed to the client's ``sender`` rather than the namespaced id."""
+    return [{**message, "recipient_id": sender} for message in messages]
+
+
+def error(
+    status: int,
+    reason: str,
+    collector: CollectingOutputChannel | None = None,
+    sender: str = "",
+) -> HTTPResponse:
+    """``{"error": reason}``; a 503 also carries the bot's apology, as ``messages``,
+    and asks the client to retry in a while."""
+    body: dict[str, Any] = {"error": reason}
+    headers = {}
+    if status == 503:
+        body["messages"] = own_recipient(collector.messages if collector else [], sender)
+        headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response.json(body, status=status, headers=headers)

@@ -26,8 +26,9 @@ This channel keeps Rasa's events, rooms and replies, and
   64 KiB), the HTTP body cap: a bigger websocket message closes that socket, and
   a bigger HTTP-polling POST gets Sanic's 413, before anything is parsed;
 - applies channels/inbound.py: ``session_id`` (or, without session persistence,
-  the socket's id) must be a valid id and the conversation is kept under
-  ``socketio:<id>``; the message and metadata go through ``user_turn`` (the
+  the socket's id) must be a valid id, and the conversation is kept under
+  ``socketio:<id>`` (with persistence, the session part of the issued id: see
+  below); the message and metadata go through ``user_turn`` (the
   length cap, cleaning and payload rules of REST). A refused event is dropped
   with a log line; the socket stays open and the server goes on;
 - accepts the websocket transport only. The Rasa server runs several
@@ -41,12 +42,51 @@ This channel keeps Rasa's events, rooms and replies, and
   replies only under the latest message, so the greeting's "You can ask me any of
   these questions" stood with no questions under it as soon as the next message
   arrived. Buttons stay under the message that offers them.
+
+Session ids are the server's, and bound to the socket. Stock Rasa confirms
+whatever ``session_id`` a ``session_request`` names and puts the socket in the
+room of that id, where Rasa sends the conversation's replies; and it takes any
+``session_id`` on ``user_uttered``. So whoever learns a visitor's session id (a
+shared screen, a log, a guess at a chosen id such as "alice") receives that
+visitor's replies live, can write into their conversation and can erase it
+with "forget me". Here (``SessionIds``, ``session_request``, ``handle_message``):
+
+- the server issues every id: ``<session>.<proof>``, ``session`` 128 random bits
+  in hex, ``proof`` the HMAC-SHA256 of it under ``SESSION_SECRET`` (made once
+  into var/secrets/ when unset, so the Rasa processes and restarts agree),
+  truncated to 128 bits, base64url. Rasa stores the conversation as
+  ``socketio:<session>``, so the proof is never in the tracker store or in
+  replies, and no log line of this module quotes an id a client sent;
+- a ``session_request`` with a valid issued id resumes that conversation (a
+  reload, a reconnect: rasa-webchat keeps the confirmed id in localStorage and
+  sends it back). Any other well-formed id (chosen by the client, a tampered or
+  missing proof) gets a new issued id, with an INFO line that does not quote
+  what was offered; a malformed one is dropped like any bad id;
+- each process remembers, per socket id (sid), the session it confirmed, and
+  forgets it on disconnect: websockets stay with one process (above), and
+  python-socketio's rooms are per process too. ``user_uttered`` is taken only
+  with exactly that session id (the full issued value, as the widget sends it);
+  anything else is dropped with a log line that holds no message text. Without
+  ``session_persistence`` the conversation is the socket's id, as in Rasa.
+
+Rasa and python-socketio 5.9 internals this relies on: ``SocketIOInput.blueprint``
+creates ``self.sio`` and registers its handlers by name (``sio.on`` replaces
+them); ``SocketIOOutput`` emits replies to the room named by the recipient id,
+the conversation id; python-socketio runs each event in its own task, and calls
+the ``disconnect`` handler once ``sio.manager.is_connected`` is False for the
+socket and before it leaves its rooms. ``tests/test_e2e_socketio.py`` guards
+each rule against the real server, and tests/test_webchat.py the widget's reload.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
-import uuid
+import re
+import secrets
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,6 +101,11 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "socketio"
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# An issued session id: 128 random bits in hex, ".", the proof (see SessionIds).
+ISSUED_ID = re.compile(r"(?P<session>[0-9a-f]{32})\.(?P<proof>[A-Za-z0-9_-]{22})")
+PROOF_BYTES = 16  # HMAC-SHA256 truncated to 128 bits: 22 base64url characters
+# Keeps these proofs apart from anything else SESSION_SECRET may ever sign.
+PROOF_CONTEXT = b"socketio-session:"
 
 
 def origin_of(url: str) -> str:
@@ -97,6 +142,46 @@ def allowed_origins() -> list[str]:
     return origins or page_origins()
 
 
+@dataclass(frozen=True)
+class SessionIds:
+    """Issues socket.io session ids and tells them from any other value.
+
+    An id is ``<session>.<proof>``: ``session`` is random and names the
+    conversation (``socketio:<session>``); ``proof`` is its HMAC under the
+    secret, so only this server (or one sharing ``SESSION_SECRET``) can make one,
+    and knowing a conversation id is not enough to take it over."""
+
+    secret: bytes
+
+    @classmethod
+    def from_settings(cls) -> SessionIds:
+        return cls(settings.get("SESSION_SECRET").encode())
+
+    def proof(self, session: str) -> str:
+        digest = hmac.new(self.secret, PROOF_CONTEXT + session.encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(digest.digest()[:PROOF_BYTES]).rstrip(b"=").decode()
+
+    def issue(self) -> str:
+        session = secrets.token_hex(16)
+        return f"{session}.{self.proof(session)}"
+
+    def session_of(self, issued: str) -> str | None:
+        """The session (conversation) part of an id this server issued; None for
+        any other value: a chosen id, a bare session, a wrong proof."""
+        match = ISSUED_ID.fullmatch(issued)
+        if match is None or not hmac.compare_digest(match["proof"], self.proof(match["session"])):
+            return None
+        return match["session"]
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """The session confirmed to a socket: the id it was sent, and its conversation."""
+
+    issued: str
+    conversation_id: str
+
+
 def session_id(raw: Any) -> str:
     """The client's ``session_id``: a string that ``inbound.check_id`` accepts."""
     if not isinstance(raw, str):
@@ -104,29 +189,45 @@ def session_id(raw: Any) -> str:
     return inbound.check_id(raw, "session_id")
 
 
-def requested_session(data: Any) -> str:
-    """The session id a ``session_request`` asks for; a new one if it names none
-    (as in Rasa: the widget's first visit sends ``{"session_id": null}``)."""
+def requested_session(data: Any, ids: SessionIds) -> tuple[Confirmed, bool]:
+    """The session a ``session_request`` gets, and whether it offered an id that
+    was not issued here (and so got a new one instead). A valid issued id
+    resumes its conversation; no id (the widget's first visit sends
+    ``{"session_id": null}``) or any other well-formed id gets a new one; a
+    malformed one is ``inbound.BadInput``."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise inbound.BadInput("session_request data must be an object")
-    if data.get("session_id") is None:
-        return uuid.uuid4().hex
-    return session_id(data["session_id"])
+    offered = data.get("session_id")
+    if offered is not None:
+        session = ids.session_of(session_id(offered))
+        if session is not None:
+            return Confirmed(offered, inbound.conversation_id(CHANNEL, session)), False
+    issued = ids.issue()
+    session = issued.partition(".")[0]
+    return Confirmed(issued, inbound.conversation_id(CHANNEL, session)), offered is not None
 
 
 def parse_message(
-    data: Any, sid: str, session_persistence: bool, metadata_key: str = "metadata"
+    data: Any,
+    sid: str,
+    session_persistence: bool,
+    metadata_key: str = "metadata",
+    confirmed: Confirmed | None = None,
 ) -> dict[str, Any]:
     """Validate a user message event: the conversation id, the text and metadata
-    Rasa gets (``inbound.BadInput`` if it is refused)."""
+    Rasa gets (``inbound.BadInput`` if it is refused). With session persistence
+    the conversation is the session ``confirmed`` to this socket, and the event
+    must name exactly that session."""
     if not isinstance(data, dict):
         raise inbound.BadInput("message data must be an object")
     if session_persistence:
         if data.get("session_id") is None:
             raise inbound.BadInput("'session_id' is missing: send session_request first")
-        sender = inbound.conversation_id(CHANNEL, session_id(data["session_id"]), "session_id")
+        if confirmed is None or session_id(data["session_id"]) != confirmed.issued:
+            raise inbound.BadInput("'session_id' is not the session confirmed to this socket")
+        sender = confirmed.conversation_id
     else:
         sender = inbound.conversation_id(CHANNEL, sid, "sid")
     metadata = data.get(metadata_key)
@@ -157,7 +258,8 @@ class ButtonsStaySocketIOOutput(SocketIOOutput):
 
 
 class OriginCheckedSocketIOInput(SocketIOInput):
-    """``SocketIOInput`` with the origin check, the packet cap and validated input."""
+    """``SocketIOInput`` with the origin check, the packet cap, validated input, and
+    session ids that the server issues and binds to the socket."""
 
     @classmethod
     def name(cls) -> str:
@@ -178,25 +280,45 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             inbound.MAX_BODY_BYTES,
         )
 
+        ids = SessionIds.from_settings()
+        namespace = self.namespace or "/"
+        # The session each socket of this process was confirmed (see the module doc).
+        sessions: dict[str, Confirmed] = {}
+
         async def session_request(sid: str, data: Any = None) -> None:
             try:
-                session = requested_session(data)
+                session, replaced = requested_session(data, ids)
             except inbound.BadInput as exc:
                 logger.info("Dropped socket.io session_request from %s: %s", sid, exc)
                 return
+            if replaced:
+                logger.info("Issued socket %s a new session: it offered an id not issued here", sid)
+            # No await from here to the emit: a disconnect cannot come in between,
+            # and one that came before leaves nothing behind for a gone socket.
+            if not sio.manager.is_connected(sid, namespace):
+                return
+            previous = sessions.get(sid)
+            sessions[sid] = session
             if self.session_persistence:
                 # The replies go to the room of the conversation id (Rasa's recipient).
-                sio.enter_room(sid, inbound.conversation_id(CHANNEL, session, "session_id"))
-            await sio.emit("session_confirm", session, room=sid)
+                if previous and previous.conversation_id != session.conversation_id:
+                    sio.leave_room(sid, previous.conversation_id, namespace=self.namespace)
+                sio.enter_room(sid, session.conversation_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session.issued, room=sid, namespace=self.namespace)
+
+        async def disconnect(sid: str) -> None:
+            sessions.pop(sid, None)
 
         async def handle_message(sid: str, data: Any = None) -> None:
             try:
-                message = parse_message(data, sid, self.session_persistence, self.metadata_key)
+                message = parse_message(
+                    data, sid, self.session_persistence, self.metadata_key, sessions.get(sid)
+                )
             except inbound.BadInput as exc:
                 logger.info("Dropped socket.io message from %s: %s", sid, exc)
                 return
             if not self.session_persistence:
-                sio.enter_room(sid, message["conversation_id"])
+                sio.enter_room(sid, message["conversation_id"], namespace=self.namespace)
             await on_new_message(
                 UserMessage(
                     message["message"],
@@ -207,7 +329,8 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                 )
             )
 
-        # Replace Rasa's handlers of these two events (same events, same namespace).
+        # Replace Rasa's handlers of these events (same events, same namespace).
         sio.on("session_request", session_request, namespace=self.namespace)
+        sio.on("disconnect", disconnect, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
         return blueprint

@@ -7,14 +7,22 @@ Settings (see .env.example):
   are set; otherwise off, with one log line, and the bot runs without it.
 - ``TELEGRAM_API_BASE_URL`` points aiogram at another Bot API server (a
   self-hosted one, or a fake one in tests) via ``TelegramAPIServer.from_base``.
-- ``TELEGRAM_SECRET_TOKEN`` is registered with ``setWebhook``; updates whose
-  ``X-Telegram-Bot-Api-Secret-Token`` header does not match get a 403 and no
-  reply. Without it a warning at start-up says updates are not authenticated.
+- ``TELEGRAM_SECRET_TOKEN`` (optional): the webhook secret; when unset, one is
+  derived from ``TELEGRAM_TOKEN`` (below), with one log line saying so.
 - ``TELEGRAM_API_TIMEOUT`` (seconds per Bot API call) and
   ``TELEGRAM_RETRY_MAX_SECONDS`` (longest wait between start-up retries).
 
 What stock Rasa 3.6 gets wrong, and this channel fixes:
 
+- Updates are not authenticated: whoever can reach the webhook can post one,
+  and so erase any chat's conversation ("forget me") or make the bot write to
+  any chat id. Here a secret is registered with ``setWebhook`` and an update
+  whose ``X-Telegram-Bot-Api-Secret-Token`` header does not match it (compared
+  in constant time) gets a 403 and no reply. There is no unauthenticated mode:
+  the secret is ``TELEGRAM_SECRET_TOKEN`` when set, else ``derived_secret``, an
+  HMAC-SHA256 of a fixed label keyed with the bot token. Every Rasa process and
+  every instance computes the same one with nothing to store or share, and
+  nobody without the bot token can (tests/test_telegram.py runs its bot so).
 - Start-up: ``setWebhook`` runs while the blueprint is built and a failure
   (network, 429, time-out) raises ``RasaException``, which stops the whole
   server, REST and socket.io included. Here ``getMe`` and ``setWebhook`` run in
@@ -61,6 +69,7 @@ What stock Rasa 3.6 gets wrong, and this channel fixes:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
@@ -94,6 +103,9 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 CHANNEL = "telegram"
 REQUIRED = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_NAME", "TELEGRAM_WEBHOOK_URL")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What the bot token is HMAC'd with when TELEGRAM_SECRET_TOKEN is unset. Fixed:
+# every process and instance behind the webhook must derive the same secret.
+SECRET_LABEL = b"faq-bot telegram webhook secret"
 FIRST_RETRY_S = 1.0
 # The update kinds this channel handles, registered with setWebhook.
 ALLOWED_UPDATES = ("message", "callback_query")
@@ -119,6 +131,12 @@ GREET_PAYLOAD = "/greet"
 def describe(error: BaseException) -> str:
     """An exception as a log line shows it (a time-out has no message)."""
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def derived_secret(access_token: str) -> str:
+    """The webhook secret made from the bot token: 64 hex digits, in the alphabet
+    Telegram allows for ``secret_token`` (1-256 of A-Z, a-z, 0-9, _ and -)."""
+    return hmac.new(access_token.encode(), SECRET_LABEL, hashlib.sha256).hexdigest()
 
 
 def bot_username(name: str) -> str:
@@ -298,17 +316,18 @@ class EnvTelegramInput(TelegramInput):
         self._start_up_owner = fork.Value("i", 0)
         self._shared_bot_name = fork.Array("c", 64)
         self.bot_name = bot_username(verify)
+        if not secret_token:
+            secret_token = derived_secret(access_token)
+            logger.info(
+                "TELEGRAM_SECRET_TOKEN is not set: the Telegram webhook secret is derived "
+                "from TELEGRAM_TOKEN."
+            )
         self.secret_token = secret_token
         self.retry_max = (
             settings.get_float("TELEGRAM_RETRY_MAX_SECONDS") if retry_max is None else retry_max
         )
         self.output = ConfigurableTelegramOutput(access_token, api_base_url, api_timeout)
         self._start_up: asyncio.Future | None = None
-        if not secret_token:
-            logger.warning(
-                "TELEGRAM_SECRET_TOKEN is not set: Telegram updates are not authenticated, "
-                "so anyone who knows the webhook URL can post fake ones."
-            )
 
     def get_output_channel(self) -> TelegramOutput:
         return self.output
@@ -372,9 +391,11 @@ class EnvTelegramInput(TelegramInput):
 
     async def _register_webhook(self) -> None:
         # aiogram 2.15's set_webhook predates secret_token: call the Bot API method.
-        payload = {"url": self.webhook_url, "allowed_updates": json.dumps(ALLOWED_UPDATES)}
-        if self.secret_token:
-            payload["secret_token"] = self.secret_token
+        payload = {
+            "url": self.webhook_url,
+            "allowed_updates": json.dumps(ALLOWED_UPDATES),
+            "secret_token": self.secret_token,
+        }
         await self.output.request("setWebhook", payload)
         logger.info(
             "Telegram webhook registered: %s (updates: %s).",
@@ -478,7 +499,7 @@ class EnvTelegramInput(TelegramInput):
 
         @blueprint.middleware("request")
         async def check_secret(request: Request) -> HTTPResponse | None:
-            if request.method != "POST" or not self.secret_token:
+            if request.method != "POST":
                 return None
             given = request.headers.get(SECRET_HEADER, "")
             if hmac.compare_digest(given.encode(), self.secret_token.encode()):

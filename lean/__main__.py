@@ -3,8 +3,10 @@
 1. Installs the inert TensorFlow stand-in (lean/__init__.py, also for a few
    packages of features the bot does not use) and refuses a model that needs
    TensorFlow, or endpoints and credentials that need those packages.
-2. Installs the bot's changes to Rasa (``patches.install()``, patches/) and
-   fills each unset setting with its default (bot/settings.py).
+2. Installs the bot's changes to Rasa (``patches.install()``, patches/),
+   fills each unset setting with its default (bot/settings.py), and escapes
+   every log record's message (bot/printable.py: whatever a user typed prints
+   as one line, with no terminal control or bidi characters).
 3. Runs Rasa's own ``main()`` with the same arguments.
 
 `make run`, `make shell`, the tests and `make bench` all start Rasa here, so
@@ -26,10 +28,11 @@ check_config(sys.argv)
 import skops.io  # noqa: E402, F401
 
 import patches  # noqa: E402
-from bot import settings  # noqa: E402
+from bot import printable, settings  # noqa: E402
 
 patches.install()
 settings.fill_environment()  # endpoints.yml refers to settings by name
+printable.install_log_escaping()
 
 from rasa.__main__ import main  # noqa: E402
 

@@ -17,6 +17,9 @@ module of the bot changes nothing; only ``install()`` does.
   turn 10; the tracker store keeps every session.
 - ``hot_path``: two lookups Rasa repeats on every message (event classes by
   name, the graph nodes a run needs) are done once.
+- ``store_failures``: a turn the tracker store or the lock store cannot keep
+  is not answered as if it were: its replies wait for the save, and the user
+  gets "temporarily unavailable" (REST: a 503) instead of a silent loss.
 
 Each module says why, what was measured, and which Rasa internals it relies
 on: re-check them on any Rasa upgrade. tests/test_stores.py, tests/test_fuzz.py,
@@ -25,9 +28,23 @@ tests/test_faults.py and tests/test_shell.py fail if one is not installed.
 
 from __future__ import annotations
 
-from patches import action_validation, bounded_sessions, hot_path, tracker_errors, unavailable
+from patches import (
+    action_validation,
+    bounded_sessions,
+    hot_path,
+    store_failures,
+    tracker_errors,
+    unavailable,
+)
 
-CHANGES = (unavailable, action_validation, tracker_errors, bounded_sessions, hot_path)
+CHANGES = (
+    unavailable,
+    action_validation,
+    tracker_errors,
+    bounded_sessions,
+    hot_path,
+    store_failures,
+)
 
 
 def install() -> None:

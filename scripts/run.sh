@@ -21,9 +21,9 @@ if [[ ${#api_args[@]} -gt 0 ]]; then
 else
   echo "==> Rasa HTTP API off (set RASA_API_TOKEN to turn it on)"
 fi
-# The body cap is the Rasa server's (public side); Rasa sends the action server the
-# whole conversation, which outgrows 64 KiB in long sessions: no cap there.
-env -u SANIC_REQUEST_MAX_SIZE "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+# The action server on ACTIONS_HOST (loopback), answering only calls that carry
+# ACTION_SERVER_TOKEN (made above if unset; endpoints.yml makes Rasa send it).
+"$BIN/python" -m scripts.actions &
 actions_pid=$!
 # `-m lean`: Rasa without TensorFlow, which our model does not use (lean/).
 "$BIN/python" -m lean run --model models/faq.tar.gz --endpoints endpoints.yml \

@@ -7,9 +7,9 @@ mkdir -p var
 # Each setting the environment leaves unset gets its default (bot/settings.py).
 eval "$("$BIN/python" -m bot.settings)"
 
-# The body cap is the Rasa server's (public side); Rasa sends the action server the
-# whole conversation, which outgrows 64 KiB in long sessions: no cap there.
-env -u SANIC_REQUEST_MAX_SIZE "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/actions-shell.log 2>&1 &
+# The action server as make run starts it (scripts/actions.py: loopback, and
+# only calls that carry ACTION_SERVER_TOKEN, which endpoints.yml makes Rasa send).
+"$BIN/python" -m scripts.actions >var/actions-shell.log 2>&1 &
 actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true' EXIT
 until curl -sf "http://localhost:${ACTIONS_PORT}/health" >/dev/null; do sleep 0.5; done

@@ -29,6 +29,7 @@ stores.lock_store.SQLiteLockStore (default) or stores.lock_store.AtomicRedisLock
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -44,7 +45,7 @@ from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
-from bot import settings
+from bot import erasure, settings
 from bot.paths import ROOT
 
 logger = logging.getLogger(__name__)
@@ -144,10 +145,27 @@ class ProcessSQLite:
         self._db: sqlite3.Connection | None = None
 
     def execute(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+        return self._connection().execute(sql, parameters)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._connection().in_transaction
+
+    def scrub(self) -> None:
+        """Truncate the write-ahead log, where deleted rows' conversation ids
+        linger (``secure_delete`` zeroes them in the file itself). 0.02 ms more
+        per lock change (docs/performance.md). A reader may keep it busy; the
+        next deletion truncates it then."""
+        try:
+            self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            logger.warning("Could not truncate the log of %s", self.path.name)
+
+    def _connection(self) -> sqlite3.Connection:
         if self._pid != os.getpid():
             self._db = self._open()
             self._pid = os.getpid()
-        return self._db.execute(sql, parameters)
+        return self._db
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,6 +178,7 @@ class ProcessSQLite:
             fcntl.flock(setup, fcntl.LOCK_EX)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")  # nothing here outlives the processes
+            db.execute(erasure.SECURE_DELETE)  # a deleted lock leaves no conversation id
             db.execute(self.schema)
         return db
 
@@ -205,12 +224,18 @@ class SQLiteLockStore(AtomicTicketLocks, LockStore):
                         (conversation_id, new_lock.dumps()),
                     )
                 self.db.execute("COMMIT")
-                return result
             except BaseException:
-                self.db.execute("ROLLBACK")
+                # SQLite has often rolled back already (a full disk does that):
+                # a second ROLLBACK would fail and hide the real error.
+                if self.db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
             raise LockError(f"Error while changing the lock. Error:\n{error}") from error
+        if new_lock is None:
+            self.db.scrub()
+        return result
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         row = self.db.execute(

@@ -30,12 +30,19 @@ message waits at most for one short transaction, never for the whole purge.
 
 **Erasure.** A turn in which ``action_forget_me`` ran (the user typed "forget
 me" or clicked the help menu's button, bot/erasure.py) is not saved: the
-conversation's events are deleted instead, in every session. The reply has
-already been sent by then; the next message starts a new conversation.
+conversation's events are deleted instead, in every session. Its reply waits
+until the deletion is committed (patches/store_failures.py); the next message
+starts a new conversation.
+
+**Erased means gone from the files.** SQLite zeroes deleted content
+(``secure_delete``), and each erasure and retention purge is followed by
+``erasure.scrub`` (bot/erasure.py): the write-ahead log truncated on SQLite,
+the table vacuumed on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -55,7 +62,7 @@ from bot import erasure, settings
 
 logger = logging.getLogger(__name__)
 
-SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", erasure.SECURE_DELETE)
 # The number of events a tracker held when this store loaded or saved it.
 STORED = "_faq_stored_events"
 # Retention: at start, then every interval; conversations per transaction.
@@ -136,7 +143,8 @@ class TunedSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if erases(tracker):
-            deleted = self.delete_conversation(tracker.sender_id)
+            # In a thread: the scrub after it must not hold up other conversations.
+            deleted = await asyncio.to_thread(self.delete_conversation, tracker.sender_id)
             logger.info("Forgot a conversation on request (%d events deleted).", deleted)
             return
         await self.stream_events(tracker)
@@ -160,6 +168,7 @@ class TunedSQLTrackerStore(SQLTrackerStore):
         events = self.SQLEvent.__table__
         with self.engine.begin() as connection:
             result = connection.execute(events.delete().where(events.c.sender_id == sender_id))
+        erasure.scrub(self.engine, events.name)
         return result.rowcount
 
     # --- Retention -------------------------------------------------------------
@@ -188,6 +197,7 @@ class TunedSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             deleted += len(senders)
+            erasure.scrub(self.engine, events.name)
 
     def _retention_loop(self) -> None:
         while True:

@@ -442,7 +442,10 @@ def action_request(action: str, intent: str, domain: dict) -> dict:
 
 
 def test_action_server_lists_the_actions(bot):
-    listed = {a["name"] for a in requests.get(bot.actions.url + "/actions", timeout=10).json()}
+    # With the token Rasa sends (endpoints.yml): the action server refuses calls without it.
+    headers = bot.processes.action_server_headers()
+    listed = requests.get(bot.actions.url + "/actions", headers=headers, timeout=10).json()
+    listed = {a["name"] for a in listed}
     assert {
         "action_answer_faq",
         "action_small_talk",
@@ -456,6 +459,7 @@ def test_action_server_webhook_answers_an_faq_intent(bot, domain, seed):
     reply = requests.post(
         bot.actions.url + "/webhook",
         json=action_request("action_answer_faq", "faq_kazakhs_in_korea", domain),
+        headers=bot.processes.action_server_headers(),
         timeout=30,
     )
     assert reply.status_code == 200
@@ -474,12 +478,14 @@ def test_action_server_webhook_fallback_and_unknown_action(bot, domain):
     reply = requests.post(
         bot.actions.url + "/webhook",
         json=action_request("action_faq_fallback", "out_of_scope", domain),
+        headers=bot.processes.action_server_headers(),
         timeout=30,
     )
     assert [r["text"] for r in reply.json()["responses"]] == helpers.fallback_texts()
     missing = requests.post(
         bot.actions.url + "/webhook",
         json=action_request("action_does_not_exist", "greet", domain),
+        headers=bot.processes.action_server_headers(),
         timeout=30,
     )
     assert missing.status_code == 404

@@ -1,15 +1,29 @@
-"""One place per fact: every FAQ intent has exactly its seed answer, and back."""
+"""One place per fact: every FAQ intent has exactly its seed answer, and back. A
+broken edit of the content file is refused with its place, and never silences
+the running bot."""
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import yaml
 
-from actions.content import TEXT_FIELDS, Content, ContentError
+from actions.content import TEXT_FIELDS, Content, ContentError, ContentStore
 from bot import paths
 from bot.languages import LANGUAGES
 from tests import helpers
+from tests.support.processes import start_bot
 from tools.evaluate import NO_ANSWER, load_follow_ups
 from tools.similarity import near_duplicate
 
@@ -82,6 +96,289 @@ def test_a_text_missing_a_language_is_refused(where):
     del localized[where]["ko"]
     with pytest.raises(ContentError, match="exactly en, ru, kk, ko"):
         Content.from_dict(broken)
+
+
+def seed_entry(data: dict[str, Any], intent: str = "faq_kazakhs_in_korea") -> dict[str, Any]:
+    (entry,) = [e for e in data["faq"] if e["intent"] == intent]
+    return entry
+
+
+def with_entry_3(value: Any) -> Callable[[dict[str, Any]], Any]:
+    def edit(data: dict[str, Any]) -> dict[str, Any]:
+        data["faq"][3] = value
+        return data
+
+    return edit
+
+
+def with_field_3(field: str, value: Any) -> Callable[[dict[str, Any]], Any]:
+    def edit(data: dict[str, Any]) -> dict[str, Any]:
+        data["faq"][3][field] = value
+        return data
+
+    return edit
+
+
+def with_top(key: str, value: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    def edit(data: dict[str, Any]) -> dict[str, Any]:
+        data[key] = value(data)
+        return data
+
+    return edit
+
+
+def with_text(name: str, language: str, value: Any) -> Callable[[dict[str, Any]], Any]:
+    def edit(data: dict[str, Any]) -> dict[str, Any]:
+        data["texts"][name][language] = value
+        return data
+
+    return edit
+
+
+# Valid YAML of the wrong shape, as a content owner might write it, and what the
+# refusal says. Each used to raise AttributeError or TypeError, or to name no place.
+WRONG_SHAPES = {
+    "a top-level list": (lambda data: data["faq"], "the top level must be a mapping, not a list"),
+    "a top-level string": (lambda data: "faq: x", "the top level must be a mapping, not a string"),
+    "an entry written as a string": (
+        with_entry_3("faq_south_korea_allies"),
+        "faq[3] must be a mapping, not a string",
+    ),
+    "an entry written as a list": (with_entry_3(["faq_x"]), "faq[3] must be a mapping, not a list"),
+    "faq as a mapping": (
+        with_top("faq", lambda data: {e["intent"]: e for e in data["faq"]}),
+        "faq must be a list of entries, not a mapping",
+    ),
+    "faq as a string": (
+        with_top("faq", lambda data: "faq_x"),
+        "faq must be a list of entries, not a string",
+    ),
+    "texts as a list": (
+        with_top("texts", lambda data: list(data["texts"].values())),
+        "texts must be a mapping, not a list",
+    ),
+    "a question as a list": (
+        with_field_3("question", ["Who are South Korea’s closest allies?"]),
+        "faq[3].question must give exactly en, ru, kk, ko, not a list",
+    ),
+    "an answer as a string": (
+        with_field_3("answer", "The United States."),
+        "faq[3].answer must give exactly en, ru, kk, ko, not a string",
+    ),
+    "an intent as a number": (
+        with_field_3("intent", 3),
+        "faq[3].intent must be a non-empty string, not a number",
+    ),
+    "facets as a list": (
+        with_field_3("facets", ["korea", "ally"]),
+        "faq[3].facets must be a mapping with a 'topic', not a list",
+    ),
+    "a facet as a list": (
+        with_field_3("facets", {"topic": "korea", "side": ["south"]}),
+        "faq[3].facets must map names to non-empty strings",
+    ),
+    "related as a string": (
+        with_field_3("related", "faq_south_korea_friends"),
+        "faq[3].related must be a list, not a string",
+    ),
+    "a related intent as a mapping": (
+        with_field_3("related", [{"intent": "faq_south_korea_friends"}]),
+        "faq[3].related[0] must be a non-empty string, not a mapping",
+    ),
+    "a text's translation as a list": (
+        with_text("greet", "ru", ["Привет!"]),
+        "texts.greet.ru must be a non-empty string, not a list",
+    ),
+    "a text as true": (
+        with_text("thanks", "kk", True),
+        "texts.thanks.kk must be a non-empty string, not true or false",
+    ),
+    "the limit's placeholder misspelt": (
+        with_text("message_too_long", "ko", "{max_char}자까지만 읽을 수 있어요."),
+        "texts.message_too_long.ko may name only {max_chars} in braces (KeyError: 'max_char')",
+    ),
+    "unsupported_language as a mapping": (
+        with_top("unsupported_language", lambda data: {"en": "Sorry."}),
+        "unsupported_language must be a non-empty string, not a mapping",
+    ),
+}
+
+
+@pytest.mark.parametrize(("edit", "problem"), WRONG_SHAPES.values(), ids=WRONG_SHAPES.keys())
+def test_content_of_the_wrong_shape_is_refused_and_the_refusal_names_the_place(edit, problem):
+    with pytest.raises(ContentError) as refused:
+        Content.from_dict(edit(helpers.content()))
+    assert str(refused.value) == problem
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        (
+            b"faq: [oops",
+            "not valid YAML: line 1, column 11: expected ',' or ']', but got '<stream end>'",
+        ),
+        (
+            b"faq:\n\t- x",
+            "not valid YAML: line 2, column 1: found character '\\t' that cannot start any token",
+        ),
+        (
+            b"\xff\xfefaq: []",
+            "cannot read it: 'utf-8' codec can't decode byte 0xff in position 0: "
+            "invalid start byte",
+        ),
+        (b"", "the content file has no 'faq' entries"),
+    ],
+)
+def test_a_file_that_is_not_content_is_refused_in_one_line(tmp_path, written, problem):
+    path = tmp_path / "faq.yml"
+    path.write_bytes(written)
+    with pytest.raises(ContentError) as refused:
+        Content.load(path)
+    assert str(refused.value) == problem
+
+
+def write(path: Path, text: str, edit: int) -> None:
+    """Write an edit, with a later modification time than the one before."""
+    path.write_text(text, encoding="utf-8")
+    stamp = time.time_ns() + edit * 1_000_000_000
+    os.utime(path, ns=(stamp, stamp))
+
+
+def dump(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+KEEPING = "Keeping the last good content until it is fixed."
+
+
+def test_the_store_keeps_the_last_good_content_and_reports_each_broken_edit_once(tmp_path, caplog):
+    path = tmp_path / "faq.yml"
+    data = helpers.content()
+    write(path, dump(data), 0)
+    store = ContentStore(path)
+    good = store.get()
+    broken = [
+        (dump(data["faq"]), "the top level must be a mapping, not a list"),
+        (dump(with_entry_3("faq_x")(helpers.content())), "faq[3] must be a mapping, not a string"),
+        (
+            "faq: [oops",
+            "not valid YAML: line 1, column 11: expected ',' or ']', but got '<stream end>'",
+        ),
+    ]
+    caplog.set_level(logging.INFO, logger="actions.content")
+    for edit, (text, _) in enumerate(broken, 1):
+        write(path, text, edit)
+        assert store.get() is good
+        assert store.get() is good  # the same broken file: not read, not reported again
+    path.unlink()
+    assert store.get() is good and store.get() is good
+    seed_entry(data)["answer"]["en"] = "An edited answer."
+    write(path, dump(data), len(broken) + 1)
+    assert store.get().language("en").answer_for("faq_kazakhs_in_korea") == "An edited answer."
+
+    reported = [(r.levelname, r.getMessage(), r.exc_info) for r in caplog.records]
+    missing = f"cannot read it: [Errno 2] No such file or directory: '{path}'"
+    assert reported == [
+        *[("ERROR", f"Content file {path} is broken: {p}. {KEEPING}", None) for _, p in broken],
+        ("ERROR", f"Content file {path} is broken: {missing}. {KEEPING}", None),
+        ("INFO", f"Content file {path} is valid again: serving it.", None),
+    ]
+
+
+def test_a_broken_content_edit_keeps_the_running_bot_answering(tmp_path):
+    """The action server of a real bot serves a copy of the content file: two
+    edits of the wrong shape keep the last good answers, with one ERROR line
+    each in its log, and a valid edit is served at once."""
+    copy = tmp_path / "faq.yml"
+    data = helpers.content()
+    write(copy, dump(data), 0)
+    assert paths.ROOT / str(copy) == copy  # an absolute FAQ_CONTENT_FILE is used as it is
+    entry = seed_entry(data)
+    question, answer = entry["question"]["en"], entry["answer"]["en"]
+    bot = start_bot(tmp_path, extra_env={"FAQ_CONTENT_FILE": str(copy)})
+    try:
+
+        def ask() -> list[str | None]:
+            reply = requests.post(
+                bot.rasa.url + "/webhooks/rest/webhook",
+                json={"sender": uuid.uuid4().hex, "message": question},
+                timeout=60,
+            )
+            assert reply.status_code == 200, reply.text
+            return [message.get("text") for message in reply.json()]
+
+        def errors() -> list[str]:
+            log = bot.actions.log.read_text(encoding="utf-8", errors="replace")
+            return [line for line in log.splitlines() if re.search(r"\bERROR\b", line)]
+
+        assert ask() == [answer]
+        broken = [
+            (dump(data["faq"]), "the top level must be a mapping, not a list"),
+            (
+                dump(with_entry_3("faq_x")(helpers.content())),
+                "faq[3] must be a mapping, not a string",
+            ),
+        ]
+        for edit, (text, problem) in enumerate(broken, 1):
+            write(copy, text, edit)
+            assert ask() == [answer]
+            assert ask() == [answer]
+            assert len(errors()) == edit
+            assert errors()[-1].endswith(f"Content file {copy} is broken: {problem}. {KEEPING}")
+        entry["answer"]["en"] = "An edited answer, served without a restart."
+        write(copy, dump(data), len(broken) + 1)
+        assert ask() == ["An edited answer, served without a restart."]
+        assert len(errors()) == len(broken)
+        assert "Traceback" not in bot.actions.log.read_text(encoding="utf-8", errors="replace")
+    finally:
+        bot.stop()
+
+
+def check_content(path: Path | str) -> subprocess.CompletedProcess[str]:
+    """The content check `make train` runs before training."""
+    return subprocess.run(
+        [sys.executable, "-m", "actions.content"],
+        cwd=paths.ROOT,
+        env={**os.environ, "FAQ_CONTENT_FILE": str(path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_content_check_refuses_a_wrong_shape_and_passes_the_real_content(tmp_path):
+    broken = tmp_path / "faq.yml"
+    broken.write_text(dump(with_entry_3("faq_x")(helpers.content())), encoding="utf-8")
+    refused = check_content(broken)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert (
+        refused.stderr
+        == f"Content file {broken} is broken: faq[3] must be a mapping, not a string\n"
+    )
+
+    passed = check_content("content/faq.yml")
+    assert (passed.returncode, passed.stderr) == (0, "")
+    assert passed.stdout == (
+        f"Content file {helpers.CONTENT_FILE}: 9 questions and {len(TEXT_FIELDS)} texts,"
+        " in en, ru, kk, ko\n"
+    )
+
+
+def test_training_checks_the_content_first():
+    """`make train` runs the content check before `rasa train` (a dry run, -n,
+    as if config.yml had changed: nothing is trained)."""
+    run = subprocess.run(
+        ["make", "-n", "-W", "config.yml", "models/faq.tar.gz"],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    commands = run.stdout.splitlines()
+    check = commands.index(".venv/bin/python -m actions.content")
+    assert commands[check + 1] == ".venv/bin/rasa train --fixed-model-name faq --out models"
 
 
 def test_each_answer_text_exists_once_in_the_repo(seed):

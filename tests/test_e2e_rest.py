@@ -7,6 +7,7 @@ import sqlite3
 import uuid
 
 import pytest
+import requests
 
 from tests import helpers
 from tools.evaluate import MIN_FAQ_ACCURACY
@@ -271,6 +272,22 @@ def test_replies_name_the_clients_own_sender(bot, seed):
     reply = bot.say(question, sender="my-own-id")
     assert [(m["recipient_id"], m["text"]) for m in reply] == [("my-own-id", answer)]
     assert bot.tracker("my-own-id")["sender_id"] == "rest:my-own-id"
+
+
+@pytest.mark.parametrize("stream", ["true", "false", ""])
+def test_streaming_replies_are_refused_with_a_400(bot, seed, stream):
+    """Rasa's ?stream=true raised an AttributeError here and leaked the internal
+    rest:<sender> ids in its replies."""
+    question, answer = seed[5]
+    reply = requests.post(
+        bot.webhook,
+        params={"stream": stream},
+        json={"sender": "s", "message": question},
+        timeout=60,
+    )
+    assert reply.status_code == 400
+    assert reply.json() == {"error": "streaming replies (?stream=) are not supported"}
+    assert bot.texts(question, "s") == [answer]
 
 
 def test_control_characters_and_surrogates_are_dropped_before_nlu(bot, seed):

@@ -7,6 +7,11 @@ dropped with a log line while the server goes on answering, messages get the
 REST length cap and cleaning, internal payloads typed by a user are refused, and
 engine.io packets over the body cap close the socket before anything is parsed.
 
+Session ids are the server's: a chosen id, or someone's conversation id without
+its proof, gets a new one; a socket may write only into the session it was
+confirmed, so it can neither read, nor write into, nor erase another visitor's
+conversation; the issued id resumes the conversation on a new socket.
+
 The clients send no ``Origin`` header (browsers always do): engine.io's origin
 check lets them in, so these rules are all that stands between them and Rasa.
 
@@ -19,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -33,6 +38,11 @@ from channels.inbound import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MESSAGE_CHARS, 
 from tests import helpers
 
 REPLY_TIMEOUT_S = 30
+# How long a socket that must get nothing is watched, once the reply that would
+# have come first has arrived.
+QUIET_S = 3
+# What the server issues: 128 random bits in hex, ".", a 128-bit HMAC in base64url.
+ISSUED = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{22}")
 
 
 class Session:
@@ -40,11 +50,15 @@ class Session:
     transport the channel accepts, as the web page's bundle uses), spoken with
     ``websockets``: engine.io 4 and socket.io 5 text frames on the default
     namespace (``bare_websocket``). A reader task answers engine.io's pings and
-    queues the events."""
+    queues the events.
 
-    def __init__(self, url: str, session_id: str | None = None) -> None:
+    It asks for ``request`` (None: a new session, as the widget's first visit)
+    and then speaks in the session the server confirmed, as the widget does."""
+
+    def __init__(self, url: str, request: str | None = None) -> None:
         self.url = url
-        self.session_id = session_id or f"sio-{uuid.uuid4().hex}"
+        self.request = request
+        self.session_id = ""  # the id the server confirmed
         self.replies: asyncio.Queue = asyncio.Queue()
         self.confirmed: asyncio.Queue = asyncio.Queue()
         self.sid = ""
@@ -57,9 +71,14 @@ class Session:
         self._ws = await self._socket.__aenter__()
         self.sid = self._ws.socketio_sid  # the socket's id, which the server's log names
         self._reader = asyncio.create_task(self._read())
-        await self.emit("session_request", {"session_id": self.session_id})
-        assert await asyncio.wait_for(self.confirmed.get(), REPLY_TIMEOUT_S) == self.session_id
+        await self.emit("session_request", {"session_id": self.request})
+        self.session_id = await asyncio.wait_for(self.confirmed.get(), REPLY_TIMEOUT_S)
         return self
+
+    @property
+    def conversation(self) -> str:
+        """The session part of the id: Rasa keeps the conversation as ``socketio:<it>``."""
+        return conversation(self.session_id)
 
     async def __aexit__(self, *exc: object) -> None:
         self._reader.cancel()
@@ -88,8 +107,26 @@ class Session:
         return await asyncio.wait_for(self.replies.get(), REPLY_TIMEOUT_S)
 
 
+def conversation(session_id: str) -> str:
+    return session_id.partition(".")[0]
+
+
+def issued_here(session_id: str) -> bool:
+    """Whether the Rasa server issued ``session_id`` (the tests share its SESSION_SECRET)."""
+    ids = channel.SessionIds.from_settings()
+    return bool(ISSUED.fullmatch(session_id)) and ids.session_of(session_id) == conversation(
+        session_id
+    )
+
+
+def tampered(session_id: str) -> str:
+    """``session_id`` with the last character of its proof changed."""
+    last = session_id[-1]
+    return session_id[:-1] + ("B" if last == "A" else "A")
+
+
 def user_turns(bot, session_id: str) -> list[dict[str, Any]]:
-    events = bot.tracker(session_id, channel="socketio")["events"]
+    events = bot.tracker(conversation(session_id), channel="socketio")["events"]
     return [event for event in events if event["event"] == "user"]
 
 
@@ -113,9 +150,105 @@ async def test_socketio_session_gets_exact_answers(bot, seed):
             (b["title"], b["payload"]) for b in helpers.question_buttons()
         ]
 
-    # The conversation is stored under the session id, in the socket.io namespace.
+    # The server issued the session; the conversation is stored under its session
+    # part, in the socket.io namespace.
+    assert issued_here(session.session_id)
     users = [e["text"] for e in user_turns(bot, session.session_id)]
     assert users == [seed[7][0], seed[3][0], "hi"]
+
+
+def log_lines(bot, sid: str) -> list[str]:
+    """The Rasa server's log lines that name socket ``sid``."""
+    log = bot.rasa.log.read_text(errors="replace")
+    return [line.split(" - ", 1)[1] for line in log.splitlines() if sid in line]
+
+
+async def test_a_chosen_session_id_gets_a_new_server_issued_one(bot):
+    async with Session(bot.rasa.url, "alice-123") as session:
+        assert session.confirmed.empty()
+    assert session.session_id != "alice-123"
+    assert issued_here(session.session_id)
+    # Logged without the id offered.
+    assert log_lines(bot, session.sid) == [
+        f"Issued socket {session.sid} a new session: it offered an id not issued here"
+    ]
+    assert "alice-123" not in bot.rasa.log.read_text(errors="replace")
+
+
+@pytest.mark.parametrize("offer", ["bare session", "tampered proof"])
+async def test_another_session_id_without_its_proof_gets_none_of_its_replies(bot, seed, offer):
+    question, answer = seed[4]
+    async with Session(bot.rasa.url) as owner:
+        offered = owner.conversation if offer == "bare session" else tampered(owner.session_id)
+        async with Session(bot.rasa.url, offered) as other:
+            await owner.send(question)
+            assert (await owner.reply())["text"] == answer
+            await asyncio.sleep(QUIET_S)
+            assert other.replies.empty()
+    # It was confirmed a session of its own instead.
+    assert issued_here(other.session_id)
+    assert other.conversation != owner.conversation
+
+
+@pytest.mark.parametrize("form", ["issued id", "bare session"])
+async def test_a_message_for_another_socket_session_is_dropped(bot, seed, form):
+    question, answer = seed[1]
+    intruding = seed[3][0]
+    async with Session(bot.rasa.url) as owner, Session(bot.rasa.url) as other:
+        await owner.send(question)
+        assert (await owner.reply())["text"] == answer
+        target = owner.session_id if form == "issued id" else owner.conversation
+        await other.emit("user_uttered", {"message": intruding, "session_id": target})
+        await asyncio.sleep(QUIET_S)
+        assert other.replies.empty() and owner.replies.empty()
+
+    assert [e["text"] for e in user_turns(bot, owner.session_id)] == [question]
+    assert intruding not in json.dumps(bot.tracker(owner.conversation, channel="socketio"))
+    assert user_turns(bot, other.session_id) == []
+    # Logged without the message.
+    assert dropped_lines(bot, other.sid) == [
+        f"Dropped socket.io message from {other.sid}: "
+        "'session_id' is not the session confirmed to this socket"
+    ]
+
+
+async def test_forget_me_for_another_socket_session_erases_nothing(bot, seed):
+    question, answer = seed[6]
+    async with Session(bot.rasa.url) as owner, Session(bot.rasa.url) as other:
+        await owner.send(question)
+        assert (await owner.reply())["text"] == answer
+        for target in (owner.session_id, owner.conversation):
+            for forget in ("forget me", "/forget_me"):
+                await other.emit("user_uttered", {"message": forget, "session_id": target})
+        await asyncio.sleep(QUIET_S)
+        assert other.replies.empty() and owner.replies.empty()
+        assert [e["text"] for e in user_turns(bot, owner.session_id)] == [question]
+
+        # From its own socket, the same words erase it.
+        await owner.send("forget me")
+        assert (await owner.reply())["text"] == helpers.text("forgotten")
+    assert user_turns(bot, owner.session_id) == []
+
+
+async def test_the_issued_id_resumes_the_conversation_on_a_new_socket(bot, seed):
+    question, answer = seed[0]
+    async with Session(bot.rasa.url) as first:
+        await first.send(question)
+        assert (await first.reply())["text"] == answer
+    # A reload: a new socket, the id the widget kept.
+    async with Session(bot.rasa.url, first.session_id) as again:
+        assert again.session_id == first.session_id
+        # A follow-up that needs the first question's topic.
+        await again.send("how about Kyrgyzstan?")
+        assert (await again.reply())["text"] == seed[8][1]
+
+    assert issued_here(first.session_id)
+    users = [e["text"] for e in user_turns(bot, first.session_id)]
+    assert users == [question, "how about Kyrgyzstan?"]
+    # The store keeps the session part only: the proof is never stored.
+    tracker = bot.tracker(first.conversation, channel="socketio")
+    assert tracker["sender_id"] == f"socketio:{first.conversation}"
+    assert first.session_id.partition(".")[2] not in json.dumps(tracker)
 
 
 BAD_SESSION_IDS = {
@@ -257,9 +390,10 @@ def message_frame(size: int, session_id: str) -> str:
 
 
 async def open_session(ws: Any) -> str:
-    session_id = f"ws-{uuid.uuid4().hex}"
-    await ws.send(event_frame("session_request", {"session_id": session_id}))
-    assert await next_event(ws) == ["session_confirm", session_id]
+    """A new session; the id the server confirmed."""
+    await ws.send(event_frame("session_request", {"session_id": None}))
+    event, session_id = await next_event(ws)
+    assert event == "session_confirm"
     return session_id
 
 
@@ -314,19 +448,34 @@ async def test_http_polling_is_refused_and_websockets_are_served(bot, seed):
             assert (await session.reply())["text"] == answer
 
 
+CONFIRMED = channel.Confirmed("abc.proof", "socketio:abc")
+
+
 @pytest.mark.parametrize(
-    ("data", "persistence", "conversation"),
+    ("data", "persistence", "conversation_id"),
     [
-        ({"message": "hi", "session_id": "abc"}, True, "socketio:abc"),
-        ({"message": "hi", "session_id": "x" * 128}, True, "socketio:" + "x" * 128),
+        ({"message": "hi", "session_id": "abc.proof"}, True, "socketio:abc"),
         ({"message": "hi"}, False, "socketio:the-sid"),
         ({"message": "hi", "session_id": "\ud800"}, False, "socketio:the-sid"),
+        ({"message": "hi", "session_id": "other"}, False, "socketio:the-sid"),
     ],
-    ids=["session id", "128 characters", "sid fallback", "sid fallback ignores session id"],
+    ids=["confirmed session", "sid fallback", "sid fallback ignores session id", "or any"],
 )
-def test_conversation_ids_are_namespaced(data, persistence, conversation):
-    message = channel.parse_message(data, "the-sid", persistence)
-    assert message == {"conversation_id": conversation, "message": "hi", "metadata": None}
+def test_conversation_ids_are_namespaced(data, persistence, conversation_id):
+    message = channel.parse_message(data, "the-sid", persistence, confirmed=CONFIRMED)
+    assert message == {"conversation_id": conversation_id, "message": "hi", "metadata": None}
+
+
+@pytest.mark.parametrize(
+    ("session_id", "confirmed"),
+    [("abc", CONFIRMED), ("abc.proof2", CONFIRMED), ("abc.proof", None)],
+    ids=["bare session", "another id", "no session confirmed"],
+)
+def test_a_message_must_name_the_session_confirmed_to_its_socket(session_id, confirmed):
+    with pytest.raises(BadInput, match="'session_id' is not the session confirmed to this socket"):
+        channel.parse_message(
+            {"message": "hi", "session_id": session_id}, "sid", True, confirmed=confirmed
+        )
 
 
 @pytest.mark.parametrize(
@@ -365,7 +514,34 @@ def test_bad_metadata_is_refused(metadata, reason):
 
 
 def test_a_session_request_without_an_id_gets_a_new_one():
+    ids = channel.SessionIds(b"secret")
     for data in (None, {}, {"session_id": None}):
-        new = channel.requested_session(data)
-        assert len(new) == 32 and new != channel.requested_session(data)
-    assert channel.requested_session({"session_id": "mine"}) == "mine"
+        new, replaced = channel.requested_session(data, ids)
+        other, _ = channel.requested_session(data, ids)
+        assert ISSUED.fullmatch(new.issued) and not replaced
+        assert new.conversation_id == f"socketio:{conversation(new.issued)}"
+        assert new.issued != other.issued
+
+
+def test_only_an_id_issued_under_the_secret_resumes_its_session():
+    ids = channel.SessionIds(b"secret")
+    issued = ids.issue()
+    session = conversation(issued)
+    assert ids.session_of(issued) == session
+    assert channel.requested_session({"session_id": issued}, ids) == (
+        channel.Confirmed(issued, f"socketio:{session}"),
+        False,
+    )
+    not_issued = {
+        "chosen": "alice-123",
+        "bare session": session,
+        "tampered proof": tampered(issued),
+        "upper case": issued.upper(),
+        "another secret": channel.SessionIds(b"other").issue(),
+        "another session's proof": f"{ids.issue().partition('.')[0]}.{issued.partition('.')[2]}",
+    }
+    for name, offered in not_issued.items():
+        assert ids.session_of(offered) is None, name
+        new, replaced = channel.requested_session({"session_id": offered}, ids)
+        assert replaced and ids.session_of(new.issued) == conversation(new.issued), name
+        assert conversation(new.issued) != session, name

@@ -81,3 +81,15 @@ def test_a_follow_up_and_none_of_these_cross_the_cut(bot):
     assert stored_events(bot, f"rest:{sender}").count("session_started") == 1
     assert bot.texts("thanks!", sender) == [helpers.text("thanks")]
     assert stored_events(bot, f"rest:{sender}").count("session_started") == 2
+
+
+def test_a_conversation_of_fallbacks_is_cut_too(bot):
+    """The cut waits one turn after "did you mean", never more: otherwise each call
+    to the action server would grow until it passed the body cap."""
+    sender = uuid.uuid4().hex
+    for turn in range(2 * MAX_SESSION_TURNS + 3):
+        assert bot.texts(f"how do I bake sourdough bread, take {turn}?", sender) == (
+            helpers.fallback_texts()
+        ), turn
+    stored = stored_events(bot, f"rest:{sender}")
+    assert stored.count("session_started") == 3

@@ -11,6 +11,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -194,3 +195,55 @@ def test_forget_me_in_the_conversation_language(running):
     answer = helpers.answers_by_intent("ru")[intent]
     assert running.texts(question, me)[0] == answer
     assert running.texts("/forget_me", me) == [helpers.text("forgotten", "ru")]
+
+
+# --- Erased means gone from the files ---------------------------------------------
+
+
+def database_bytes(url: str) -> bytes:
+    """Every file of a SQLite database: the file, its log, and the lock file beside it."""
+    path = Path(sa.engine.make_url(url).database)
+    return b"".join(p.read_bytes() for p in path.parent.iterdir() if p.is_file())
+
+
+def test_forget_me_leaves_no_trace_in_the_sqlite_files(running):
+    if not running.url.startswith("sqlite"):
+        pytest.skip("SQLite's files")
+    me = f"erase-{uuid.uuid4().hex}"
+    marker = f"zebra{secrets.token_hex(6)}"
+    assert running.texts(f"where can I buy a {marker} in Almaty?", me) == helpers.fallback_texts()
+    before = database_bytes(running.url)
+    assert marker.encode() in before
+    assert f"rest:{me}".encode() in before
+
+    assert running.texts("forget me", me) == [helpers.text("forgotten")]
+
+    after = database_bytes(running.url)
+    assert marker.encode() not in after
+    assert f"rest:{me}".encode() not in after
+
+
+def test_forget_me_vacuums_the_postgresql_table(running):
+    """The deleted rows' space is freed for reuse (PostgreSQL's WAL segments keep
+    copies until they are recycled: docs/production.md)."""
+    if not running.url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's tables")
+    before = time.time()
+    me = uuid.uuid4().hex
+    assert running.texts("how do I knit a scarf?", me) == helpers.fallback_texts()
+    assert running.texts("forget me", me) == [helpers.text("forgotten")]
+    sql = "SELECT EXTRACT(EPOCH FROM last_vacuum) FROM pg_stat_user_tables WHERE relname = "
+    assert float(query(running.url, sql + "'events'")[0][0]) >= before - 1
+    assert float(query(running.url, sql + "'unanswered_questions'")[0][0]) >= before - 1
+
+
+async def test_a_retention_purge_leaves_no_trace_in_the_database_files(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = store_for(url, monkeypatch)
+    marker = f"walrus{secrets.token_hex(6)}"
+    await save_turns(store, marker, OLD)
+    assert marker.encode() in database_bytes(url)
+
+    assert store.delete_expired() == 1
+
+    assert marker.encode() not in database_bytes(url)

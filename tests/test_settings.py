@@ -69,9 +69,9 @@ def test_no_default_is_spelled_outside_bot_settings():
 def test_defaults_follow_the_settings_they_name(monkeypatch):
     for name in settings.DEFAULTS:
         monkeypatch.delenv(name, raising=False)
-    assert settings.get("ACTION_ENDPOINT_URL") == "http://localhost:5055/webhook"
+    assert settings.get("ACTION_ENDPOINT_URL") == "http://127.0.0.1:5055/webhook"
     monkeypatch.setenv("ACTIONS_PORT", "6000")
-    assert settings.get("ACTION_ENDPOINT_URL") == "http://localhost:6000/webhook"
+    assert settings.get("ACTION_ENDPOINT_URL") == "http://127.0.0.1:6000/webhook"
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://actions.internal/webhook")
     assert settings.get("ACTION_ENDPOINT_URL") == "http://actions.internal/webhook"
     monkeypatch.setenv("SANIC_REQUEST_MAX_SIZE", "")  # empty counts as unset
@@ -110,3 +110,15 @@ def test_empty_web_chat_origins_mean_the_pages_own_origin_never_any(monkeypatch)
     assert allowed_origins() == ["http://localhost:8123", "http://127.0.0.1:8123"]
     monkeypatch.setenv("WEB_CHAT_ORIGINS", "https://faq.example.org/, https://b.example")
     assert allowed_origins() == ["https://faq.example.org", "https://b.example"]
+
+
+def test_an_unset_secret_is_made_once_and_kept_private(monkeypatch, tmp_path):
+    monkeypatch.setattr(settings, "SECRETS_DIR", tmp_path / "secrets")
+    monkeypatch.delenv("SESSION_SECRET", raising=False)
+    made = settings.get("SESSION_SECRET")
+    assert len(made) >= 43  # 32 random bytes
+    assert settings.get("SESSION_SECRET") == made  # kept: every process agrees
+    assert (tmp_path / "secrets" / "SESSION_SECRET").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "secrets").stat().st_mode & 0o777 == 0o700
+    monkeypatch.setenv("SESSION_SECRET", "from-the-environment")
+    assert settings.get("SESSION_SECRET") == "from-the-environment"

@@ -3,10 +3,16 @@
 
 The webhook handler answers Telegram only after Rasa has handled the update and
 sent its replies, so a check that nothing was sent needs no waiting.
+
+The module's bot runs as a default set-up does, with TELEGRAM_SECRET_TOKEN unset:
+its webhook secret is the one derived from the bot token. The bot started while
+the Bot API fails has an explicit TELEGRAM_SECRET_TOKEN.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -29,7 +35,12 @@ from tests.support.processes import start_bot
 
 WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
 ALLOWED_UPDATES = ["message", "callback_query"]
-UNAUTHENTICATED = "TELEGRAM_SECRET_TOKEN is not set: Telegram updates are not authenticated"
+# The secret every process and instance derives from the bot token when
+# TELEGRAM_SECRET_TOKEN is unset; spelt out here so that a change to it fails a test.
+DERIVED_SECRET = hmac.new(
+    TOKEN.encode(), b"faq-bot telegram webhook secret", hashlib.sha256
+).hexdigest()
+DERIVED = "TELEGRAM_SECRET_TOKEN is not set: the Telegram webhook secret is derived from"
 # Update, message and chat ids; fixed chat ids in the tests are below this.
 _ids = count(1_000_000)
 
@@ -94,15 +105,15 @@ def start_telegram(workdir: Any, api: FakeBotApi, **settings: str) -> tuple[Any,
 @pytest.fixture(scope="module")
 def telegram(tmp_path_factory: pytest.TempPathFactory) -> TelegramBot:
     api = FakeBotApi().start()
-    secret = secrets.token_urlsafe(24)
     # Telegram spells the username FAQ_Test_Bot: the setting's case and "@" do not matter.
+    # Empty is unset (and overrides a TELEGRAM_SECRET_TOKEN in the environment).
     processes, token = start_telegram(
         tmp_path_factory.mktemp("telegram"),
         api,
         TELEGRAM_BOT_NAME="@faq_test_bot",
-        TELEGRAM_SECRET_TOKEN=secret,
+        TELEGRAM_SECRET_TOKEN="",
     )
-    bot = TelegramBot(api, processes, secret, token)
+    bot = TelegramBot(api, processes, DERIVED_SECRET, token)
     try:
         api.wait_for(lambda: api.calls_to("setWebhook") and api.calls_to("getMe"))
     except BaseException:
@@ -167,13 +178,20 @@ def greeting(domain: dict[str, Any]) -> list[str]:
 # --- Start-up and routes ---
 
 
-def test_webhook_is_registered_with_the_secret_token_and_allowed_updates(telegram):
+def test_without_a_secret_token_the_webhook_is_registered_with_the_derived_one(telegram):
     (registration,) = telegram.api.calls_to("setWebhook")
     assert {k: v for k, v in registration.items() if k != "allowed_updates"} == {
         "url": WEBHOOK_URL,
-        "secret_token": telegram.secret,
+        "secret_token": DERIVED_SECRET,
     }
     assert json.loads(registration["allowed_updates"]) == ALLOWED_UPDATES
+
+
+def test_one_info_line_says_the_secret_is_derived_and_never_shows_it(telegram):
+    (line,) = telegram.log_lines(DERIVED)
+    assert "INFO" in line
+    assert DERIVED_SECRET not in telegram.log()
+    assert "not authenticated" not in telegram.log()
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -431,13 +449,27 @@ def test_a_bad_chat_or_user_id_is_dropped_with_a_200(telegram, seed, bad_id):
 # --- Secret ---
 
 
-@pytest.mark.parametrize("secret", [None, "wrong-secret"], ids=["missing", "wrong"])
-def test_a_wrong_or_missing_secret_is_rejected_without_a_reply(telegram, seed, secret):
+@pytest.mark.parametrize(
+    "secret", [None, "wrong-secret", DERIVED_SECRET[:-1]], ids=["missing", "wrong", "prefix"]
+)
+def test_an_update_without_the_derived_secret_is_refused_and_changes_nothing(
+    telegram, seed, secret
+):
+    """ "forget me" without the secret leaves the chat's conversation and sends
+    nothing; the same update with the secret derived from the token is answered."""
     chat_id = next(_ids)
-    reply = telegram.post(update(message_from(chat_id, text=seed[0][0])), secret=secret)
-    assert reply.status_code == 403
-    assert telegram.api.sent_to(chat_id) == []
-    assert UNAUTHENTICATED not in telegram.log()
+    question, answer = seed[0]
+    assert telegram.say(question, chat_id) == [answer]
+    sent = len(telegram.api.calls_to("sendMessage"))
+    forget_me = update(message_from(chat_id, text="forget me"))
+
+    assert telegram.post(forget_me, secret=secret).status_code == 403
+    assert len(telegram.api.calls_to("sendMessage")) == sent
+    assert telegram.user_texts(f"telegram:{chat_id}") == [question]
+
+    assert telegram.post(forget_me, secret=DERIVED_SECRET).status_code == 200
+    assert [m["text"] for m in telegram.api.sent_to(chat_id)] == [answer, helpers.text("forgotten")]
+    assert telegram.user_texts(f"telegram:{chat_id}") == []
 
 
 def test_telegram_is_off_without_its_settings(bot):
@@ -517,15 +549,17 @@ def failing_api() -> FakeBotApi:
 
 @pytest.fixture(scope="module")
 def started_while_failing(tmp_path_factory, failing_api) -> TelegramBot:
-    """A bot started while the Bot API fails: no secret, another bot's name, short retries."""
+    """A bot started while the Bot API fails: its own secret, another bot's name, short retries."""
+    secret = secrets.token_urlsafe(24)
     processes, token = start_telegram(
         tmp_path_factory.mktemp("telegram-failing"),
         failing_api,
         TELEGRAM_BOT_NAME="someone_else_bot",
+        TELEGRAM_SECRET_TOKEN=secret,
         TELEGRAM_API_TIMEOUT="1",
         TELEGRAM_RETRY_MAX_SECONDS="2",
     )
-    yield TelegramBot(failing_api, processes, None, token)
+    yield TelegramBot(failing_api, processes, secret, token)
     processes.stop()
 
 
@@ -552,7 +586,11 @@ def test_start_up_failures_are_retried_while_the_other_channels_work(started_whi
     api.recover("setWebhook")
     api.wait_for(lambda: api.calls_to("setWebhook") and api.calls_to("getMe"), timeout=30)
     (registration,) = api.calls_to("setWebhook")
-    assert registration == {"url": WEBHOOK_URL, "allowed_updates": json.dumps(ALLOWED_UPDATES)}
+    assert registration == {
+        "url": WEBHOOK_URL,
+        "allowed_updates": json.dumps(ALLOWED_UPDATES),
+        "secret_token": bot.secret,
+    }
     wait_for_log(bot, f"Telegram webhook registered: {WEBHOOK_URL}")
     # getMe told the bot its real name: an error, and mentions of the real name work.
     wait_for_log(bot, "TELEGRAM_BOT_NAME is 'someone_else_bot' but TELEGRAM_TOKEN belongs to")
@@ -561,8 +599,9 @@ def test_start_up_failures_are_retried_while_the_other_channels_work(started_whi
     assert bot.say(f"@{BOT_USERNAME} {question}", -100_007, user_id=9) == [answer]
 
 
-def test_without_a_secret_token_a_warning_says_updates_are_not_authenticated(
-    started_while_failing,
-):
-    (line,) = started_while_failing.log_lines(UNAUTHENTICATED)
-    assert "WARNING" in line
+def test_an_explicit_secret_token_wins_over_the_derived_one(started_while_failing, seed):
+    bot, chat_id = started_while_failing, next(_ids)
+    reply = bot.post(update(message_from(chat_id, text=seed[0][0])), secret=DERIVED_SECRET)
+    assert reply.status_code == 403
+    assert bot.api.sent_to(chat_id) == []
+    assert bot.log_lines(DERIVED) == []

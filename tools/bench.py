@@ -94,8 +94,12 @@ def stock_config(workdir: Path) -> Path:
 
 
 STOCK_CREDENTIALS = "rest:\n"
+# Both configurations call the same action server (scripts/actions.py), which
+# answers only calls carrying its token: stock's endpoints send it too.
 STOCK_ENDPOINTS = """action_endpoint:
   url: ${ACTION_ENDPOINT_URL}
+  headers:
+    Authorization: Bearer ${ACTION_SERVER_TOKEN}
 tracker_store:
   type: SQL
   url: ${TRACKER_STORE_URL}

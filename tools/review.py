@@ -8,6 +8,12 @@ group with its count, kinds, channels and the intent the bot leaned to; the
 group seen most recently comes first. Add a group's questions as paraphrases of
 the right intent in data/nlu.yml, or as out_of_scope examples.
 
+Everything the report shows from the log (texts, channels, kinds, intents) is
+what someone typed or sent, so it is shown through bot/printable.py's
+``escape``: a newline, a terminal control sequence or a bidi control in a
+question cannot add a line, clear the screen or reorder what the report says
+(tests/test_review.py).
+
 Usage: python -m tools.review [--days N] [--similarity S] [--limit N]
 """
 
@@ -19,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from actions.unanswered import KINDS, Unanswered, UnansweredLog, utcnow
+from bot.printable import escape
 from tools.similarity import STOPWORDS, similarity
 
 DEFAULT_SIMILARITY = 0.6
@@ -40,7 +47,7 @@ class Group:
             return "-"
         intent, _ = Counter(name for name, _ in tops).most_common(1)[0]
         confidences = [conf for name, conf in tops if name == intent]
-        return f"{intent} ({sum(confidences) / len(confidences):.2f})"
+        return f"{escape(intent)} ({sum(confidences) / len(confidences):.2f})"
 
 
 def group(entries: list[Unanswered], threshold: float) -> list[Group]:
@@ -63,6 +70,8 @@ def render(groups: list[Group], total: int) -> str:
     lines = [f"{total} unanswered questions in {len(groups)} groups (newest first):", ""]
     for number, g in enumerate(groups, 1):
         kinds = Counter(e.kind for e in g.entries)
+        # The known kinds in their order, then any other the log holds.
+        order = [*(k for k in KINDS if kinds[k]), *(k for k in kinds if k not in KINDS)]
         channels = Counter(e.channel or "?" for e in g.entries)
         lines.append(
             f"{number}. x{len(g.entries)}  last {g.newest.created_at:%Y-%m-%d %H:%M} UTC  "
@@ -70,13 +79,13 @@ def render(groups: list[Group], total: int) -> str:
         )
         lines.append(
             "   kinds: "
-            + ", ".join(f"{k} {kinds[k]}" for k in KINDS if kinds[k])
+            + ", ".join(f"{escape(k)} {kinds[k]}" for k in order)
             + "; channels: "
-            + ", ".join(f"{c} {n}" for c, n in channels.most_common())
+            + ", ".join(f"{escape(c)} {n}" for c, n in channels.most_common())
         )
         texts = list(dict.fromkeys(e.text for e in g.entries))  # distinct, newest first
         for text in texts[:SHOWN_TEXTS]:
-            lines.append(f"   - {text}")
+            lines.append(f"   - {escape(text)}")
         if len(texts) > SHOWN_TEXTS:
             lines.append(f"   - ... and {len(texts) - SHOWN_TEXTS} more")
         lines.append("")

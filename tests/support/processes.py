@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -109,6 +110,21 @@ def request_max_bytes(env: dict[str, str] | None = None) -> int:
     return int((env or server_env())["SANIC_REQUEST_MAX_SIZE"])
 
 
+def start_actions(workdir: Path, env: dict[str, str], port: int | None = None) -> Server:
+    """The action server as `make run` starts it (scripts/actions.py), on a loopback
+    port (not yet ready: see ``wait_ready``). It reads its address, port and token
+    from ``env`` (ACTIONS_HOST, ACTIONS_PORT, ACTION_SERVER_TOKEN)."""
+    port = port or free_port()
+    return start(
+        "action server",
+        ["scripts.actions"],
+        {**env, "ACTIONS_PORT": str(port)},
+        workdir / "actions.log",
+        f"http://127.0.0.1:{port}",
+        "/health",
+    )
+
+
 @dataclass
 class Bot:
     """The three processes of `make run`."""
@@ -117,6 +133,10 @@ class Bot:
     rasa: Server
     web: Server
     env: dict[str, str]
+
+    def action_server_headers(self) -> dict[str, str]:
+        """The header Rasa sends with every call to the action server (endpoints.yml)."""
+        return {"Authorization": f"Bearer {self.env['ACTION_SERVER_TOKEN']}"}
 
     def stop(self) -> None:
         for server in (self.web, self.rasa, self.actions):
@@ -180,6 +200,10 @@ def start_bot(
     web_url = f"http://127.0.0.1:{web_port}"
     overrides = {
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "ACTIONS_PORT": str(actions_port),
+        # A token of this bot's own, which the tests read from ``Bot.env``
+        # (rather than the one var/secrets/ keeps for `make run`).
+        "ACTION_SERVER_TOKEN": secrets.token_urlsafe(32),
         "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
         # Empty: the page's own origins, http://localhost and http://127.0.0.1
         # on WEB_PORT, may open a socket (as with `make run`'s defaults).
@@ -190,16 +214,7 @@ def start_bot(
         "WEB_PORT": str(web_port),
     }
     env = server_env(**{**overrides, **(extra_env or {})})
-    actions = start(
-        "action server",
-        ["rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-        # The body cap protects the Rasa server; the action server receives the
-        # whole conversation from Rasa, which outgrows it in long sessions.
-        {k: v for k, v in env.items() if k != "SANIC_REQUEST_MAX_SIZE"},
-        workdir / "actions.log",
-        f"http://127.0.0.1:{actions_port}",
-        "/health",
-    )
+    actions = start_actions(workdir, env, actions_port)
     rasa = start_rasa(workdir, env, api_token, port=rasa_port, model=model, **rasa_options)
     web = start("web server", ["scripts.web"], env, workdir / "web.log", web_url, "/health")
     bot = Bot(actions, rasa, web, env)
