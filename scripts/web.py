@@ -1,20 +1,41 @@
 """Serve the web chat page: web/index.html, web/chat.js, the rasa-webchat bundle and its config.
 
-The page talks to Rasa's socket.io channel at RASA_PUBLIC_URL. Standard library
-only. Every response carries ``security_headers``: a Content-Security-Policy
-under which the page loads nothing from any other host and connects only to
-the bot, so no request ever leaves for a third-party host (the bundle's Google
-Fonts import is removed when it is fetched: setup/fetch_webchat.sh).
+The page talks to Rasa's socket.io channel at RASA_PUBLIC_URL. Every response
+carries ``security_headers``: a Content-Security-Policy under which the page
+loads nothing from any other host and connects only to the bot, so no request
+ever leaves for a third-party host (the bundle's Google Fonts import is removed
+when it is fetched: setup/fetch_webchat.sh).
+
+It runs on Sanic (the version Rasa pins), in one process, because the page may
+face the internet: every request has a few seconds to arrive (a client that
+sends half a request and waits is cut off), a client that stops reading is cut
+off, idle connections close, at most ``MAX_CONNECTIONS`` are open at once, and a
+client that goes away early or sends garbage costs no log line.
+tests/test_web_server.py checks each of these.
 Usage: python -m scripts.web  (WEB_PORT, default 8080; WEB_HOST, default 0.0.0.0)
 """
 
 from __future__ import annotations
 
+import asyncio
+import heapq
 import json
-from functools import partial
+import logging
+import resource
+import time
+from functools import lru_cache
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE
+from pathlib import Path
 from urllib.parse import urlsplit
+
+from sanic import Request, Sanic
+from sanic.exceptions import PayloadTooLarge
+from sanic.handlers import ErrorHandler
+from sanic.http import Stage
+from sanic.response import HTTPResponse
+from sanic.server.protocols.http_protocol import HttpProtocol
+from sanic.server.socket import bind_socket
 
 from bot import settings
 from bot.paths import WEB_CHAT_SCRIPT as SCRIPT
@@ -23,6 +44,48 @@ from bot.paths import WEBCHAT_BUNDLE as BUNDLE
 
 # The bot's URL scheme, and the websocket scheme socket.io upgrades to.
 WEBSOCKET_SCHEMES = {"http": "ws", "https": "wss"}
+
+# A browser sends a GET's head in one packet: 5 s from its first byte to its last
+# is ample on a slow mobile link, and bounds what a half-sent request holds.
+REQUEST_TIMEOUT_S = 5
+# The page's assets follow it within a second on the same connection; after 5 s
+# idle the connection goes (the browser reconnects when it needs to).
+KEEP_ALIVE_TIMEOUT_S = 5
+# Time allowed for a response to start and then between two of its writes (the
+# bundle goes out in chunks): a client that takes in less than 64 KiB in 10 s
+# (50 kbit/s) is not reading, and is cut off.
+RESPONSE_TIMEOUT_S = 10
+# On stop, what is still being sent gets this long: nothing here is worth more.
+SHUTDOWN_TIMEOUT_S = 1
+# The page takes no request bodies. Sanic also caps the request head at this size
+# (Http.set_header_max_size): 8 KiB, Sanic's own header cap, holds a browser's GET.
+REQUEST_MAX_BYTES = 8192
+# The bundle is written in chunks this size, each once the last has drained
+# (SanicProtocol.send waits while more than 64 KiB are queued): the response
+# stays in Sanic's RESPONSE stage while the client reads, so RESPONSE_TIMEOUT
+# measures its progress, and a slow reader queues no copy of the 700 KB bundle.
+CHUNK_BYTES = 65536
+# A visitor's browser opens at most 6 connections to the page server, for a few
+# seconds: 2,000 is hundreds of visitors loading the page at the same moment.
+# Each connection is a file descriptor, so the cap must stay under the process's
+# limit (RLIMIT_NOFILE; often 1,024 soft): ``raise_fd_limit`` raises the soft limit
+# towards the hard one if it must, and ``connection_cap`` lowers the cap to fit.
+MAX_CONNECTIONS = 2000
+# File descriptors the process needs besides its connections (the interpreter,
+# the listening socket, the event loop, a file being read), with room to spare.
+FD_RESERVE = 64
+# Connections the kernel queues until the server accepts them (capped by
+# net.core.somaxconn): past it, a connection's SYN is dropped and the client
+# retries a second later. Sanic's 100 overflowed under a burst of 1,000.
+BACKLOG = 1024
+# At the cap, the oldest waiting connections are closed a tenth of the cap at a
+# time: one pass over all of them per tenth, not per new connection (2,000 new
+# connections at a cap of 2,000 cost 2.9 s of CPU one at a time, 0.3 s this way).
+EVICT_FRACTION = 10
+# The log line about the cap being reached comes at most this often.
+CAP_LOG_INTERVAL_S = 60
+
+logger = logging.getLogger("scripts.web")  # not __name__, "__main__" under -m
 
 
 def security_headers(socket_url: str) -> dict[str, str]:
@@ -59,67 +122,228 @@ def security_headers(socket_url: str) -> dict[str, str]:
     }
 
 
-class Handler(BaseHTTPRequestHandler):
-    server_version = "faq-web"
+def connection_cap(fd_limit: int) -> int:
+    """At most this many connections open under a limit of ``fd_limit`` descriptors."""
+    return max(1, min(MAX_CONNECTIONS, fd_limit - FD_RESERVE))
 
-    def __init__(
-        self, *args: object, socket_url: str, headers: dict[str, str], **kwargs: object
-    ) -> None:
-        self.socket_url = socket_url
-        self.security_headers = headers
-        super().__init__(*args, **kwargs)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        path = self.path.split("?", 1)[0]
-        if path in ("/", "/index.html"):
-            self.send(PAGE.read_bytes(), "text/html; charset=utf-8")
-        elif path == "/chat.js":
-            self.send(SCRIPT.read_bytes(), "application/javascript")
-        elif path == "/webchat.js":
-            self.send(BUNDLE.read_bytes(), "application/javascript", cache=True)
-        elif path == "/config.js":
-            config = json.dumps({"socketUrl": self.socket_url})
-            self.send(f"window.FAQ_BOT = {config};\n".encode(), "application/javascript")
-        elif path == "/health":
-            self.send(b'{"status": "ok"}', "application/json")
-        else:
-            self.send_error(HTTPStatus.NOT_FOUND)
+def raise_fd_limit() -> int:
+    """Raise the soft limit on open files to what ``MAX_CONNECTIONS`` needs, if the
+    hard limit allows (an unprivileged process may); return the soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = MAX_CONNECTIONS + FD_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return soft
 
-    def send(self, body: bytes, content_type: str, cache: bool = False) -> None:
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "max-age=3600" if cache else "no-cache")
-        self.end_headers()
-        self.wfile.write(body)
 
-    def end_headers(self) -> None:
-        # Every response, errors included.
-        for name, value in self.security_headers.items():
-            self.send_header(name, value)
-        super().end_headers()
+class CappedHttpProtocol(HttpProtocol):
+    """Sanic's HTTP/1.1 protocol with a connection cap and a request deadline.
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+    Sanic 21.12 has no connection limit. ``self.connections`` is the server's set
+    of open connections, shared by every protocol instance, which HttpProtocol
+    adds to in connection_made and SanicProtocol discards from in connection_lost.
+    At the cap, a new connection takes the place of the oldest ones that are still
+    waiting for (or receiving) a request, so a flood of half-sent requests cannot
+    keep visitors out; if every connection is busy sending a response, the new one
+    is closed.
+    """
+
+    __slots__ = ()
+    cap = MAX_CONNECTIONS  # main() sets it from the process's file-descriptor limit
+    last_cap_log = float("-inf")
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        if len(self.connections) >= self.cap:
+            self.log_cap()
+            victims = self.oldest_waiting(max(1, self.cap // EVICT_FRACTION))
+            if not victims:
+                transport.abort()
+                return
+            for victim in victims:
+                self.connections.discard(victim)
+                victim.abort()
+        super().connection_made(transport)
+
+    def oldest_waiting(self, count: int) -> list[CappedHttpProtocol]:
+        """The ``count`` connections that have waited longest for a request, with
+        nothing left to send (closing them loses no response)."""
+        waiting = (
+            connection
+            for connection in self.connections
+            if connection.transport is not None
+            and connection.transport.get_write_buffer_size() == 0
+            and getattr(connection, "_http", None) is not None
+            and connection._http.stage in (Stage.IDLE, Stage.REQUEST)
+        )
+        return heapq.nsmallest(count, waiting, key=lambda connection: connection._time)
+
+    def abort(self) -> None:
+        # SanicProtocol.abort also forgets the transport, and then Http.http1 logs a
+        # traceback for a connection whose request head was still arriving (it reads
+        # the method of a request not yet made). Aborting the transport alone takes
+        # the path of a client that disconnects, which logs nothing. Sanic calls this
+        # at shutdown and after a close that did not finish in time; the cap above too.
+        if self.transport is not None:
+            self.transport.abort()
+
+    @classmethod
+    def log_cap(cls) -> None:
+        now = time.monotonic()
+        if now - cls.last_cap_log >= CAP_LOG_INTERVAL_S:
+            cls.last_cap_log = now
+            logger.warning(
+                "%d connections open, the cap: new ones replace the oldest waiting ones", cls.cap
+            )
+
+    def check_timeouts(self) -> None:
+        # Sanic stops checking a connection's timeouts for good once a request on it
+        # asks for a websocket (Upgrade: websocket) while its response waits to be
+        # sent, so a client that asks so and then reads nothing would hold it forever.
+        # The page has no websockets: the flag only ever disables the timeouts.
+        http = getattr(self, "_http", None)
+        if http is not None:
+            http.upgrade_websocket = False
+        super().check_timeouts()
+
+    def data_received(self, data: bytes) -> None:
+        # Sanic restarts its timeout clock (self._time, read by check_timeouts) on
+        # every chunk received, so a client sending one byte every few seconds
+        # would never reach REQUEST_TIMEOUT. Here only the first bytes of a request
+        # start the clock: a whole request head must arrive in REQUEST_TIMEOUT, and
+        # a body the page does not read does not keep the connection alive either.
+        http = getattr(self, "_http", None)
+        starts_request = http is None or (http.stage is Stage.IDLE and not http.request_body)
+        started = self._time
+        super().data_received(data)
+        if not starts_request:
+            self._time = started
+
+
+class ErrorPages(ErrorHandler):
+    """Error pages as http.server wrote them (text/html), logged as Sanic logs:
+    a traceback for an error in this module, nothing for a client's mistake, a
+    timeout or a client that went away (Sanic marks those exceptions quiet)."""
+
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        self.log(request, exception)
+        status = HTTPStatus(getattr(exception, "status_code", HTTPStatus.INTERNAL_SERVER_ERROR))
+        page = DEFAULT_ERROR_MESSAGE % {
+            "code": status.value,
+            "message": status.phrase,
+            "explain": status.description,
+        }
+        return HTTPResponse(
+            page,
+            status=status.value,
+            headers=getattr(exception, "headers", None) or {},  # e.g. a 405's Allow
+            content_type=DEFAULT_ERROR_CONTENT_TYPE,
+        )
+
+
+@lru_cache(maxsize=8)
+def cached(path: Path, version: tuple[int, int]) -> bytes:
+    return path.read_bytes()
+
+
+def read(path: Path) -> bytes:
+    """The file's bytes, read again only when it changes (one copy of the bundle,
+    shared by every response; an edited page is served at once)."""
+    stat = path.stat()
+    return cached(path, (stat.st_mtime_ns, stat.st_size))
+
+
+async def send(request: Request, body: bytes, content_type: str, cache: bool = False) -> None:
+    """Respond with ``body`` in chunks. Handlers return None after this: Sanic logs an
+    error for a handler that returns a response it has already sent."""
+    if request.stream.request_body:
+        # The page takes no bodies; Sanic would log an error for one left unread.
+        raise PayloadTooLarge("This server takes no request bodies")
+    headers = {
+        "Cache-Control": "max-age=3600" if cache else "no-cache",
+        "Content-Length": str(len(body)),
+    }
+    response = await request.respond(headers=headers, content_type=content_type)
+    for start in range(0, len(body), CHUNK_BYTES):
+        await response.send(body[start : start + CHUNK_BYTES], end_stream=False)
+    await response.eof()
+
+
+def build_app(socket_url: str) -> Sanic:
+    headers = security_headers(socket_url)
+    config = json.dumps({"socketUrl": socket_url})
+    # configure_logging=False: no Sanic log handlers; main() sets the log level.
+    # env_prefix=None: the SANIC_* variables are the Rasa server's, not this one's.
+    app = Sanic("faq_web", configure_logging=False, env_prefix=None, strict_slashes=True)
+    app.error_handler = ErrorPages()
+    app.config.update(
+        REQUEST_TIMEOUT=REQUEST_TIMEOUT_S,
+        KEEP_ALIVE_TIMEOUT=KEEP_ALIVE_TIMEOUT_S,
+        RESPONSE_TIMEOUT=RESPONSE_TIMEOUT_S,
+        GRACEFUL_SHUTDOWN_TIMEOUT=SHUTDOWN_TIMEOUT_S,
+        REQUEST_MAX_SIZE=REQUEST_MAX_BYTES,
+    )
+
+    @app.on_response
+    async def add_security_headers(request: Request, response: HTTPResponse) -> None:
+        # Every response, errors included (Sanic runs response middleware for those too).
+        response.headers.update(headers)
+
+    @app.get("/")
+    @app.get("/index.html", name="index_html")
+    async def page(request: Request) -> None:
+        await send(request, read(PAGE), "text/html; charset=utf-8")
+
+    @app.get("/chat.js")
+    async def chat_script(request: Request) -> None:
+        await send(request, read(SCRIPT), "application/javascript")
+
+    @app.get("/webchat.js")
+    async def bundle(request: Request) -> None:
+        await send(request, read(BUNDLE), "application/javascript", cache=True)
+
+    @app.get("/config.js")
+    async def config_script(request: Request) -> None:
+        await send(request, f"window.FAQ_BOT = {config};\n".encode(), "application/javascript")
+
+    @app.get("/health")
+    async def health(request: Request) -> None:
+        await send(request, b'{"status": "ok"}', "application/json")
+
+    return app
 
 
 def main() -> None:
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s - %(message)s"
+    )
     port = settings.get_int("WEB_PORT")
     host = settings.get("WEB_HOST")
     socket_url = settings.get("RASA_PUBLIC_URL")
     if not BUNDLE.exists():
         raise SystemExit(f"{BUNDLE} is missing: run `make webchat`")
     try:
-        headers = security_headers(socket_url)
+        app = build_app(socket_url)
     except ValueError as exc:
         raise SystemExit(str(exc)) from exc
-    handler = partial(Handler, socket_url=socket_url, headers=headers)
-    server = ThreadingHTTPServer((host, port), handler)
-    print(f"Web chat on http://localhost:{port}/ (bot at {socket_url})", flush=True)
+    CappedHttpProtocol.cap = connection_cap(raise_fd_limit())
+    # Bound here, not by app.run: Sanic logs a failed bind with a traceback and
+    # then returns as if it had served, and scripts/run.sh must see the failure.
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        sock = bind_socket(host, port, backlog=BACKLOG)
+    except OSError as exc:
+        raise SystemExit(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    print(f"Web chat on http://localhost:{port}/ (bot at {socket_url})", flush=True)
+    app.run(
+        sock=sock,
+        workers=1,
+        protocol=CappedHttpProtocol,
+        backlog=BACKLOG,
+        access_log=False,
+        auto_reload=False,
+        motd=False,
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,381 @@
+"""The web chat page's server (scripts/web.py) under abuse: half-sent and trickled
+requests time out without taking the page down, a client that stops reading is cut
+off, clients that go away early or send garbage leave no log line, every route
+answers as before with its security headers, a busy port is an error, and
+connections beyond the cap are closed while the page stays up.
+
+Each server is a real `python -m scripts.web` process on a free loopback port; every
+socket goes to 127.0.0.1, in bounded numbers, and is closed at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import resource
+import selectors
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.paths import ROOT
+from bot.paths import WEB_CHAT_SCRIPT as SCRIPT
+from bot.paths import WEB_PAGE as PAGE
+from bot.paths import WEBCHAT_BUNDLE as BUNDLE
+from scripts import web
+from tests.support.processes import Server, free_port, server_env, wait_ready
+
+# The bot's address as the page names it (nothing needs to listen there).
+RASA_URL = "http://127.0.0.1:5005"
+HEADERS = web.security_headers(RASA_URL)
+START_LINE = "Web chat on http://localhost:{port}/ (bot at " + RASA_URL + ")"
+# A request whose head never ends.
+HALF_REQUEST = b"GET / HTTP/1.1\r\nHost: x\r\n"
+HALF_SENT = 1000
+# Sanic checks timeouts every min(timeouts) / 2 seconds; then some slack for 1,000 sockets.
+TIMEOUT_SLACK_S = web.REQUEST_TIMEOUT_S / 2 + 3
+TCP_ESTABLISHED = 1  # include/net/tcp_states.h
+# The soft limit on open files of many systems, below what MAX_CONNECTIONS needs:
+# the server raises it.
+COMMON_SOFT_FD_LIMIT = 1024
+# A hard limit low enough that the server must lower its cap to fit.
+LOW_FD_LIMIT = 200
+
+
+def start_page_server(workdir: Path, name: str, fd_limits: tuple[int, int]) -> Server:
+    """`python -m scripts.web` on a free loopback port, under ``fd_limits``
+    (RLIMIT_NOFILE soft and hard), ready."""
+    port = free_port()
+    env = server_env(WEB_HOST="127.0.0.1", WEB_PORT=str(port), RASA_PUBLIC_URL=RASA_URL)
+    log = workdir / f"{name}.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.web"],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=partial(resource.setrlimit, resource.RLIMIT_NOFILE, fd_limits),
+        )
+    server = Server(
+        name, process, log, f"http://127.0.0.1:{port}", time.monotonic(), ready_path="/health"
+    )
+    try:
+        wait_ready(server)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+def tcp_state(sock: socket.socket) -> int:
+    """The socket's TCP state as Linux sees it (the first byte of TCP_INFO): it
+    leaves ESTABLISHED when the server closes or resets the connection, whether
+    or not this side has read what came before."""
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
+
+
+def log_lines(server: Server) -> list[str]:
+    return server.log.read_text(errors="replace").splitlines()
+
+
+def start_line(server: Server) -> str:
+    return START_LINE.format(port=server.url.rsplit(":", 1)[1])
+
+
+def need_fds(count: int) -> None:
+    """Let this test process hold ``count`` more sockets."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.skip(f"the hard limit on open files ({hard}) is below {wanted}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+@pytest.fixture(scope="module")
+def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < web.MAX_CONNECTIONS + web.FD_RESERVE:
+        pytest.skip(f"the hard limit on open files ({hard}) is below the connection cap")
+    workdir = tmp_path_factory.mktemp("web-server")
+    server = start_page_server(workdir, "web", (COMMON_SOFT_FD_LIMIT, hard))
+    yield server
+    server.stop()
+
+
+def open_half_sent(url: str, count: int) -> list[socket.socket]:
+    port = int(url.rsplit(":", 1)[1])
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sockets.append(sock)
+            sock.sendall(HALF_REQUEST)
+    except BaseException:
+        close_all(sockets)
+        raise
+    return sockets
+
+
+def close_all(sockets: list[socket.socket]) -> None:
+    for sock in sockets:
+        sock.close()
+
+
+def read_until_closed(
+    sockets: list[socket.socket], deadline: float
+) -> tuple[dict[socket.socket, bytes], set[socket.socket]]:
+    """What each socket received, and which the server closed (end of stream or a
+    reset), by ``deadline`` (time.monotonic)."""
+    received = {sock: b"" for sock in sockets}
+    closed: set[socket.socket] = set()
+    with selectors.DefaultSelector() as selector:
+        for sock in sockets:
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ)
+        while len(closed) < len(sockets) and (left := deadline - time.monotonic()) > 0:
+            for key, _ in selector.select(timeout=left):
+                sock = key.fileobj
+                try:
+                    data = sock.recv(65536)
+                except ConnectionResetError:
+                    data = b""
+                if data:
+                    received[sock] += data
+                else:
+                    closed.add(sock)
+                    selector.unregister(sock)
+    return received, closed
+
+
+def closed_now(sockets: list[socket.socket]) -> set[socket.socket]:
+    """The sockets the server has closed (what they received is discarded)."""
+    return read_until_closed(sockets, time.monotonic() + 0.5)[1] if sockets else set()
+
+
+def response_head(raw: bytes) -> tuple[str, dict[str, str]]:
+    """The status line and the headers (names lower-cased) of a raw HTTP response."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in head[1:])
+    return head[0], {name.lower(): value for name, value in headers.items()}
+
+
+def security_headers_of(headers: dict[str, str]) -> dict[str, str | None]:
+    """The security headers as sent (None when missing), whatever the case of their names."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    return {name: lowered.get(name.lower()) for name in HEADERS}
+
+
+def raw_exchange(url: str, request: bytes) -> bytes:
+    """Send ``request`` on a new connection; what comes back until the server closes
+    it, or for 3 s."""
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+        sock.sendall(request)
+        received, _ = read_until_closed([sock], time.monotonic() + 3)
+        return received[sock]
+
+
+def test_half_sent_requests_do_not_take_the_page_down_and_are_closed_after_the_timeout(
+    page_server,
+):
+    need_fds(HALF_SENT)
+    sockets = open_half_sent(page_server.url, HALF_SENT)
+    try:
+        sent_at = time.monotonic()
+        page = requests.get(page_server.url + "/", timeout=5)
+        answered_after_s = time.monotonic() - sent_at
+        assert page.status_code == 200
+        assert page.content == PAGE.read_bytes()
+        assert security_headers_of(page.headers) == HEADERS
+        assert answered_after_s < 2
+
+        received, closed = read_until_closed(
+            sockets, sent_at + web.REQUEST_TIMEOUT_S + TIMEOUT_SLACK_S
+        )
+        assert len(closed) == HALF_SENT
+        # Each was held until its time ran out (none dropped for want of room),
+        # then told so, with the security headers, and closed.
+        replies = [response_head(received[sock]) for sock in sockets]
+        assert {status for status, _ in replies} == {"HTTP/1.1 408 Request Timeout"}
+        assert all(security_headers_of(headers) == HEADERS for _, headers in replies)
+    finally:
+        close_all(sockets)
+    assert requests.get(page_server.url + "/health", timeout=5).status_code == 200
+    assert log_lines(page_server) == [start_line(page_server)]
+
+
+def test_a_request_sent_a_byte_at_a_time_is_cut_off_when_its_time_is_up(page_server):
+    port = int(page_server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")
+        started = time.monotonic()
+        deadline = started + web.REQUEST_TIMEOUT_S + TIMEOUT_SLACK_S
+        closed_after_s = None
+        while closed_after_s is None and time.monotonic() < deadline:
+            # A byte every half second: never idle for long, never finished.
+            try:
+                sock.sendall(b"a")
+            except (BrokenPipeError, ConnectionResetError):
+                closed_after_s = time.monotonic() - started
+                break
+            _, closed = read_until_closed([sock], time.monotonic() + 0.5)
+            if closed:
+                closed_after_s = time.monotonic() - started
+        assert closed_after_s is not None, "still open after the request timeout"
+        # Not before its time (the server's clock starts a moment before ours).
+        assert web.REQUEST_TIMEOUT_S - 0.5 <= closed_after_s
+    assert log_lines(page_server) == [start_line(page_server)]
+
+
+def test_a_client_that_stops_reading_is_cut_off_even_when_it_asks_for_a_websocket(page_server):
+    port = int(page_server.url.rsplit(":", 1)[1])
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        sock.setblocking(False)
+        # Requests that fill the server's buffers with answers nobody reads. Each
+        # asks for a websocket, for which Sanic would stop checking the
+        # connection's timeouts (CappedHttpProtocol.check_timeouts).
+        request = b"GET /nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n"
+        with contextlib.suppress(BlockingIOError):
+            sock.send(request * 20000)
+        started = time.monotonic()
+        deadline = started + web.RESPONSE_TIMEOUT_S + TIMEOUT_SLACK_S
+        while tcp_state(sock) == TCP_ESTABLISHED and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert tcp_state(sock) != TCP_ESTABLISHED, "still open after the response timeout"
+    assert log_lines(page_server) == [start_line(page_server)]
+
+
+def test_clients_that_go_away_early_leave_no_traceback_and_the_page_answers(page_server):
+    port = int(page_server.url.rsplit(":", 1)[1])
+    for _ in range(50):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(HALF_REQUEST)
+    for _ in range(50):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"GET /webchat.js HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(100).split(b" ", 2)[1] == b"200"  # then it goes away
+    for request in (b"GARBAGE\r\n\r\n", b"GET /\r\n\r\n", b"\x16\x03\x01\x02\x00\x01\x00\r\n\r\n"):
+        for _ in range(20):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(request)
+    time.sleep(1)  # the server notices the last of them
+    page = requests.get(page_server.url + "/", timeout=5)
+    assert page.status_code == 200
+    assert page.content == PAGE.read_bytes()
+    assert log_lines(page_server) == [start_line(page_server)]
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "cache_control", "body"),
+    [
+        ("/", "text/html; charset=utf-8", "no-cache", PAGE.read_bytes),
+        ("/index.html", "text/html; charset=utf-8", "no-cache", PAGE.read_bytes),
+        ("/chat.js", "application/javascript", "no-cache", SCRIPT.read_bytes),
+        ("/webchat.js", "application/javascript", "max-age=3600", BUNDLE.read_bytes),
+        (
+            "/config.js",
+            "application/javascript",
+            "no-cache",
+            lambda: f"window.FAQ_BOT = {json.dumps({'socketUrl': RASA_URL})};\n".encode(),
+        ),
+        ("/health", "application/json", "no-cache", lambda: b'{"status": "ok"}'),
+    ],
+)
+def test_each_route_answers_with_its_file_and_the_security_headers(
+    page_server, path, content_type, cache_control, body
+):
+    reply = requests.get(page_server.url + path, timeout=10)
+    assert reply.status_code == 200
+    assert reply.content == body()
+    assert reply.headers["Content-Type"] == content_type
+    assert reply.headers["Cache-Control"] == cache_control
+    assert security_headers_of(reply.headers) == HEADERS
+    assert requests.get(page_server.url + path + "?v=2", timeout=10).content == body()
+
+
+def test_anything_else_is_a_4xx_with_the_security_headers(page_server):
+    for path in ("/nope", "/chat.js/", "/index.htm", "/web/chat.js", "/build/webchat/index.js"):
+        reply = requests.get(page_server.url + path, timeout=10)
+        assert (reply.status_code, security_headers_of(reply.headers)) == (404, HEADERS), path
+    for method, path in (("POST", "/"), ("POST", "/health"), ("PUT", "/chat.js"), ("DELETE", "/")):
+        reply = requests.request(method, page_server.url + path, data=b"x" * 100, timeout=10)
+        assert (reply.status_code, security_headers_of(reply.headers)) == (405, HEADERS), path
+    # The page takes no request bodies, not even on its own routes.
+    reply = requests.get(page_server.url + "/", data=b"x", timeout=10)
+    assert (reply.status_code, security_headers_of(reply.headers)) == (413, HEADERS)
+    # A request line that is not HTTP.
+    status, headers = response_head(raw_exchange(page_server.url, b"GARBAGE\r\n\r\n"))
+    assert (status, security_headers_of(headers)) == ("HTTP/1.1 400 Bad Request", HEADERS)
+    # A head over the cap.
+    long_head = b"GET / HTTP/1.1\r\nX-Long: " + b"a" * web.REQUEST_MAX_BYTES + b"\r\n\r\n"
+    status, headers = response_head(raw_exchange(page_server.url, long_head))
+    assert (status, security_headers_of(headers)) == (
+        "HTTP/1.1 413 Request Entity Too Large",
+        HEADERS,
+    )
+    assert log_lines(page_server) == [start_line(page_server)]
+
+
+def test_a_second_server_on_the_same_port_exits_with_an_error_and_no_traceback(page_server):
+    port = page_server.url.rsplit(":", 1)[1]
+    env = server_env(WEB_HOST="127.0.0.1", WEB_PORT=port, RASA_PUBLIC_URL=RASA_URL)
+    second = subprocess.run(
+        [sys.executable, "-m", "scripts.web"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert second.stdout == ""
+    assert second.stderr == f"Cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert requests.get(page_server.url + "/health", timeout=5).status_code == 200
+
+
+def test_beyond_the_connection_cap_the_oldest_waiting_connections_are_closed(tmp_path):
+    # The server lowers its cap to fit a low limit on open files.
+    cap = web.connection_cap(LOW_FD_LIMIT)
+    assert cap < web.MAX_CONNECTIONS
+    extra = 50
+    need_fds(cap + extra)
+    server = start_page_server(tmp_path, "web-capped", (LOW_FD_LIMIT, LOW_FD_LIMIT))
+    sockets: list[socket.socket] = []
+    try:
+        sockets = open_half_sent(server.url, cap)
+        assert closed_now(sockets) == set()  # up to the cap, all are held
+        sockets += open_half_sent(server.url, extra)
+        started = time.monotonic()
+        page = requests.get(server.url + "/", timeout=5)
+        assert page.status_code == 200
+        assert page.content == PAGE.read_bytes()
+        assert time.monotonic() - started < 2
+        closed = closed_now(sockets)
+        # Well before the request timeout, the oldest were closed to make room for
+        # the newer ones and the page's request, a tenth of the cap at a time.
+        assert time.monotonic() - started < web.REQUEST_TIMEOUT_S - 1
+        assert closed == set(sockets[: len(closed)])
+        held = len(sockets) - len(closed)
+        assert cap - cap // web.EVICT_FRACTION <= held < cap
+    finally:
+        server.stop()  # with the half-sent requests still open
+        close_all(sockets)
+    lines = log_lines(server)
+    assert lines[0] == start_line(server)
+    assert len(lines) == 2
+    assert " WARNING " in lines[1]
+    assert lines[1].endswith(
+        f"{cap} connections open, the cap: new ones replace the oldest waiting ones"
+    )
