@@ -1,8 +1,9 @@
-"""The web chat page's server (scripts/web.py) under abuse: half-sent and trickled
-requests time out without taking the page down, a client that stops reading is cut
-off, clients that go away early or send garbage leave no log line, every route
-answers as before with its security headers, a busy port is an error, and
-connections beyond the cap are closed while the page stays up.
+"""The web chat page's server (scripts/web.py, scripts/connections.py) under
+abuse: half-sent and trickled requests time out without taking the page down,
+a client that stops reading is cut off, clients that go away early or send
+garbage leave no log line, every route answers as before with its security
+headers, a busy port is an error, and connections beyond the cap are closed
+while the page stays up.
 
 Each server is a real `python -m scripts.web` process on a free loopback port; every
 socket goes to 127.0.0.1, in bounded numbers, and is closed at the end.
@@ -29,7 +30,7 @@ from bot.paths import ROOT
 from bot.paths import WEB_CHAT_SCRIPT as SCRIPT
 from bot.paths import WEB_PAGE as PAGE
 from bot.paths import WEBCHAT_BUNDLE as BUNDLE
-from scripts import web
+from scripts import connections, web
 from tests.support.processes import Server, free_port, server_env, wait_ready
 
 # The bot's address as the page names it (nothing needs to listen there).
@@ -104,7 +105,8 @@ def need_fds(count: int) -> None:
 @pytest.fixture(scope="module")
 def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < web.MAX_CONNECTIONS + web.FD_RESERVE:
+    needed = connections.MAX_CONNECTIONS + connections.FD_RESERVE
+    if hard != resource.RLIM_INFINITY and hard < needed:
         pytest.skip(f"the hard limit on open files ({hard}) is below the connection cap")
     workdir = tmp_path_factory.mktemp("web-server")
     server = start_page_server(workdir, "web", (COMMON_SOFT_FD_LIMIT, hard))
@@ -348,7 +350,7 @@ def test_a_second_server_on_the_same_port_exits_with_an_error_and_no_traceback(p
 def test_beyond_the_connection_cap_the_oldest_waiting_connections_are_closed(tmp_path):
     # The server lowers its cap to fit a low limit on open files.
     cap = web.connection_cap(LOW_FD_LIMIT)
-    assert cap < web.MAX_CONNECTIONS
+    assert cap < connections.MAX_CONNECTIONS
     extra = 50
     need_fds(cap + extra)
     server = start_page_server(tmp_path, "web-capped", (LOW_FD_LIMIT, LOW_FD_LIMIT))
@@ -368,7 +370,7 @@ def test_beyond_the_connection_cap_the_oldest_waiting_connections_are_closed(tmp
         assert time.monotonic() - started < web.REQUEST_TIMEOUT_S - 1
         assert closed == set(sockets[: len(closed)])
         held = len(sockets) - len(closed)
-        assert cap - cap // web.EVICT_FRACTION <= held < cap
+        assert cap - cap // connections.EVICT_FRACTION <= held < cap
     finally:
         server.stop()  # with the half-sent requests still open
         close_all(sockets)
