@@ -17,16 +17,20 @@ What ``install()`` changes:
   log says why once per incident.
 - ``Agent.handle_message`` holds the turn's replies back (``HeldReplies``)
   until the tracker is saved (for "forget me": until the deletion is
-  committed, stores/tracker_store.py), and only then sends them, as Rasa would
-  have. If the tracker store or the lock store fails before that, the replies
-  are dropped and the user gets ``temporarily_unavailable`` instead, or
-  ``forget_failed`` when the turn was an erasure, in the conversation's
-  language. The REST channel, which collects replies into its response, gets
-  the ``StoreUnavailable`` too and answers 503 (channels/rest.py).
+  committed, stores/tracker_store.py); ``MessageProcessor.handle_message``
+  then sends them, as Rasa would have, still inside the conversation's lock,
+  so that the next message's replies cannot overtake them (a Slack reply
+  waiting out a rate limit, for one). If the tracker store or the lock store
+  fails before the save, the replies are dropped and the user gets
+  ``temporarily_unavailable`` instead, or ``forget_failed`` when the turn was
+  an erasure, in the conversation's language. The REST channel, which
+  collects replies into its response, gets the ``StoreUnavailable`` too and
+  answers 503 (channels/rest.py).
 
 Relies on Rasa 3.6.21 internals: ``FailSafeTrackerStore``'s method names and
 its ``_tracker_store`` (the primary store), ``Agent.handle_message`` (which
-takes the conversation's lock around ``MessageProcessor.handle_message``), and
+takes the conversation's lock around ``MessageProcessor.handle_message``, which
+saves the tracker last), and
 the processor's use of an output channel: ``send_response`` for every bot
 message, ``name()`` for channel-specific responses, nothing else.
 tests/test_store_failures.py fails without it (a full tmpfs, SQLite and
@@ -43,6 +47,7 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.lock_store import LockError
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -135,6 +140,16 @@ def install() -> None:
     FailSafeTrackerStore.retrieve = retrieve  # type: ignore[method-assign]
     FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker  # type: ignore[method-assign]
     FailSafeTrackerStore.save = save  # type: ignore[method-assign]
+    process = MessageProcessor.handle_message
+
+    @functools.wraps(process)
+    async def process_then_send(self: MessageProcessor, message: UserMessage) -> Any:
+        result = await process(self, message)
+        if isinstance(message.output_channel, HeldReplies):
+            await message.output_channel.send()  # saved: the lock is still held
+        return result
+
+    MessageProcessor.handle_message = process_then_send  # type: ignore[method-assign]
     handle_message = Agent.handle_message
 
     @functools.wraps(handle_message)
@@ -149,7 +164,7 @@ def install() -> None:
             if isinstance(error, LockError):
                 LOCKS.failed(error)
             if held.saved:  # only releasing the lock failed: the turn is stored
-                await held.send()
+                await held.send()  # what was not sent yet, if anything
                 return None
             content = faq_content().language(await reply_language(self, message))
             erasing = isinstance(error, StoreUnavailable) and error.erasing
@@ -164,7 +179,6 @@ def install() -> None:
             _TURN.reset(token)
             message.output_channel = channel
         LOCKS.succeeded()
-        await held.send()
         if isinstance(channel, CollectingOutputChannel):
             return channel.messages
         return result
