@@ -153,9 +153,9 @@ class ProcessSQLite:
 
     def scrub(self) -> None:
         """Truncate the write-ahead log, where deleted rows' conversation ids
-        linger (``secure_delete`` zeroes them in the file itself). 0.02 ms more
-        per lock change (docs/performance.md). A reader may keep it busy; the
-        next deletion truncates it then."""
+        linger (``secure_delete`` zeroes them in the file itself); its cost is in
+        docs/performance.md. A reader may keep it busy; the next deletion
+        truncates it then."""
         try:
             self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error:
