@@ -71,7 +71,7 @@ $(NODE_STAMP): package-lock.json
 # Rasa's own fingerprint cache then retrains only the parts that changed).
 $(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.yml) $(wildcard components/*.py) bot/language_id.py bot/other_languages.txt
 	@echo "==> [3/3] Training the model"
-	$(BIN)/python -m actions.content
+	$(BIN)/python -m bot.content
 	$(BIN)/rasa train --fixed-model-name faq --out models
 	@touch $@
 

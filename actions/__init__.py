@@ -1,7 +1,5 @@
 """Custom actions of the FAQ bot, one module per concern.
 
-- ``content``: reads the FAQ (questions, answers, related questions) from
-  ``content/faq.yml``.
 - ``settings``: the action server's settings, from the environment.
 - ``suggest``: which questions to offer when NLU is unsure ("did you mean").
 - ``unanswered``: the log of questions the bot could not answer (`make review`).
@@ -15,5 +13,6 @@
   the language switch) and ``action_message_too_long``.
 - ``language``: which language a message is in, and which to reply in.
 
-User-facing text lives in ``content/faq.yml`` (in four languages), never in code.
+User-facing text lives in ``content/faq.yml`` (in four languages), never in code;
+bot/content.py reads it, for the actions and for the Rasa server's own replies.
 """

@@ -10,11 +10,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.content import FaqContent, faq_content
 from actions.language import choose
 from actions.suggest import intent_ranking
 from actions.unanswered import UNSUPPORTED_LANGUAGE, Unanswered, unanswered_log
 from bot import languages
+from bot.content import FaqContent, faq_content
 
 # The slot that remembers which FAQ question the conversation is about, so that
 # a typed follow-up ("how about Kyrgyzstan?") can lean on it (domain.yml).

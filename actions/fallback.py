@@ -7,12 +7,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings
 from actions.base import TOPIC_SLOT, ContentAction, unanswered
-from actions.content import FaqContent
 from actions.faq import utter_answer
 from actions.follow_up import unsure_follow_up
 from actions.menu import utter_fallback
 from actions.suggest import candidates, intent_ranking
 from actions.unanswered import DID_YOU_MEAN, FALLBACK, LOW_CONFIDENCE, Unanswered
+from bot.content import FaqContent
 
 
 class ActionFaqFallback(ContentAction):

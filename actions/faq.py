@@ -9,9 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings
 from actions.base import ContentAction, unanswered
-from actions.content import FaqContent
 from actions.menu import utter_fallback
 from actions.unanswered import LOW_CONFIDENCE, Unanswered
+from bot.content import FaqContent
 
 logger = logging.getLogger(__name__)
 

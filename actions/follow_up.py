@@ -27,11 +27,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TOPIC_SLOT, ContentAction, unanswered
-from actions.content import TOPIC, FaqContent
 from actions.faq import utter_answer
 from actions.menu import utter_fallback
 from actions.suggest import intent_ranking
 from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, Unanswered
+from bot.content import TOPIC, FaqContent
 
 FOLLOW_UP_INTENT = "follow_up"
 # An offered question (``offered_follow_up``) is answered from this confidence: the

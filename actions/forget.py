@@ -20,9 +20,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ContentAction
-from actions.content import FaqContent
 from actions.unanswered import unanswered_log
 from bot import erasure
+from bot.content import FaqContent
 
 
 class ActionForgetMe(ContentAction):

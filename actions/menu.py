@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.content import FaqContent
+from bot.content import FaqContent
 
 
 def utter_questions(

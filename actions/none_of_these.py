@@ -6,8 +6,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ContentAction, unanswered
-from actions.content import FaqContent
 from actions.unanswered import NONE_OF_THESE, Unanswered
+from bot.content import FaqContent
 
 
 class ActionNoneOfThese(ContentAction):

@@ -8,10 +8,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ContentAction
-from actions.content import FaqContent
 from actions.menu import utter_questions
+from bot.content import FaqContent
 
-# Each chit-chat intent: the text it gets (a TEXT_FIELDS name of actions/content.py),
+# Each chit-chat intent: the text it gets (a TEXT_FIELDS name of bot/content.py),
 # and whether the menu of questions follows. The web page's language switch
 # (set_language) greets again in the new language.
 REPLIES: dict[str, tuple[str, bool]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.content import FAQ_INTENT_PREFIX
+from bot.content import FAQ_INTENT_PREFIX
 
 MAX_CANDIDATES = 3
 

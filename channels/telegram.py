@@ -90,8 +90,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.content import faq_content
 from bot import languages, settings
+from bot.content import faq_content
 from channels import inbound
 from channels.disabled import DisabledChannel, disabled, missing_settings
 

@@ -51,8 +51,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.content import faq_content
 from bot import languages
+from bot.content import faq_content
 from stores.failures import Incident, StoreUnavailable
 from stores.tracker_store import erases
 

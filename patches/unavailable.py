@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered, Event
 
-from actions.content import faq_content
 from bot import languages, settings
+from bot.content import faq_content
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests import helpers
-from tests.support.processes import start_bot
+from tools.support.processes import start_bot
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from actions.unanswered import Unanswered, UnansweredLog, conversation_hash, table, utcnow
 from scripts.actions import MAX_BODY_BYTES
 from tests import helpers
-from tests.support.processes import server_env, start_actions, start_rasa, wait_ready
+from tools.support.processes import server_env, start_actions, start_rasa, wait_ready
 
 JSON = {"Content-Type": "application/json"}
 # What the action server may use while it refuses a deflate bomb (it idles at about 50 MB).

@@ -14,7 +14,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings, unanswered
-from actions.content import ContentStore
 from actions.fallback import ActionFaqFallback
 from actions.faq import ActionAnswerFaq
 from actions.follow_up import ActionFollowUp
@@ -24,6 +23,7 @@ from actions.settings import Settings
 from actions.small_talk import ActionMessageTooLong, ActionSmallTalk
 from actions.suggest import candidates
 from actions.unanswered import UnansweredLog, utcnow
+from bot.content import ContentStore
 from tests import helpers
 
 FAQ_INTENTS = helpers.faq_intents(helpers.load_yaml(helpers.DOMAIN_FILE))

@@ -19,13 +19,13 @@ import pytest
 import requests
 import yaml
 
-from actions.content import TEXT_FIELDS, Content, ContentError, ContentStore
 from bot import paths
+from bot.content import TEXT_FIELDS, Content, ContentError, ContentStore
 from bot.languages import LANGUAGES
 from tests import helpers
-from tests.support.processes import start_bot
 from tools.evaluate import NO_ANSWER, load_follow_ups
 from tools.similarity import near_duplicate
+from tools.support.processes import start_bot
 
 
 def catalog_problems(domain: dict[str, Any], content: dict[str, Any]) -> list[str]:
@@ -266,7 +266,7 @@ def test_the_store_keeps_the_last_good_content_and_reports_each_broken_edit_once
             "not valid YAML: line 1, column 11: expected ',' or ']', but got '<stream end>'",
         ),
     ]
-    caplog.set_level(logging.INFO, logger="actions.content")
+    caplog.set_level(logging.INFO, logger="bot.content")
     for edit, (text, _) in enumerate(broken, 1):
         write(path, text, edit)
         assert store.get() is good
@@ -338,7 +338,7 @@ def test_a_broken_content_edit_keeps_the_running_bot_answering(tmp_path):
 def check_content(path: Path | str) -> subprocess.CompletedProcess[str]:
     """The content check `make train` runs before training."""
     return subprocess.run(
-        [sys.executable, "-m", "actions.content"],
+        [sys.executable, "-m", "bot.content"],
         cwd=paths.ROOT,
         env={**os.environ, "FAQ_CONTENT_FILE": str(path)},
         capture_output=True,
@@ -377,7 +377,7 @@ def test_training_checks_the_content_first():
     )
     assert run.returncode == 0, run.stderr
     commands = run.stdout.splitlines()
-    check = commands.index(".venv/bin/python -m actions.content")
+    check = commands.index(".venv/bin/python -m bot.content")
     assert commands[check + 1] == ".venv/bin/rasa train --fixed-model-name faq --out models"
 
 

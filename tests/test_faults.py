@@ -19,7 +19,7 @@ import pytest
 
 from tests import helpers
 from tests.conftest import Bot
-from tests.support.processes import start_bot
+from tools.support.processes import start_bot
 
 # Short, so that the hung-server case takes seconds (the default is 10 s).
 ACTION_TIMEOUT_S = 3

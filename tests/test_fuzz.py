@@ -25,8 +25,8 @@ import patches
 from channels.inbound import MAX_JSON_DEPTH
 from stores.tracker_store import TunedSQLTrackerStore
 from tests.conftest import Bot
-from tests.support.databases import start_postgres
-from tests.support.processes import request_max_bytes, start_bot
+from tools.support.databases import start_postgres
+from tools.support.processes import request_max_bytes, start_bot
 
 EXAMPLES = 300
 

@@ -9,7 +9,7 @@ import pytest
 
 from channels.inbound import MAX_MESSAGE_CHARS
 from tests import helpers
-from tests.support.processes import request_max_bytes
+from tools.support.processes import request_max_bytes
 
 MAX_BYTES = request_max_bytes()
 

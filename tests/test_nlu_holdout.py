@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions.content import Content
 from bot import paths
+from bot.content import Content
 from bot.languages import LANGUAGES
 from tests import helpers
 from tools.evaluate import (

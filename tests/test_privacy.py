@@ -24,8 +24,8 @@ from stores import tracker_store
 from stores.tracker_store import TunedSQLTrackerStore
 from tests import helpers
 from tests.conftest import Bot
-from tests.support.databases import start_postgres
-from tests.support.processes import start_bot
+from tools.support.databases import start_postgres
+from tools.support.processes import start_bot
 
 DAY = 86400
 OLD = 40  # days: past the default retention of 30

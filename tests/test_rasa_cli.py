@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from tests.helpers import MODEL, ROOT
-from tests.support.processes import server_env
+from tools.support.processes import server_env
 
 
 def rasa(*args: str) -> subprocess.CompletedProcess:

@@ -16,8 +16,8 @@ import requests
 from actions.unanswered import UnansweredLog
 from stores.lock_store import AtomicRedisLockStore
 from tests import helpers
-from tests.support.databases import Service, redis_lock_store_env, start_postgres, start_redis
-from tests.support.processes import Bot, Server, start_bot, start_rasa, wait_ready
+from tools.support.databases import Service, redis_lock_store_env, start_postgres, start_redis
+from tools.support.processes import Bot, Server, start_bot, start_rasa, wait_ready
 
 
 @dataclass

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from tests import helpers
-from tests.support.processes import free_port, request_max_bytes
+from tools.support.processes import free_port, request_max_bytes
 
 READY_TIMEOUT_S = 240
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pexpect
 
 from tests import helpers
-from tests.support.processes import free_port, server_env
+from tools.support.processes import free_port, server_env
 
 
 def make_shell(tmp_path, action_endpoint_port: int | None = None) -> pexpect.spawn:

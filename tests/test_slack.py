@@ -53,8 +53,8 @@ from tests.fake_slack import (
     Call,
     FakeSlack,
 )
-from tests.support.databases import Service, redis_lock_store_env, start_redis
-from tests.support.processes import Bot, Server, free_port, start_bot, start_rasa, wait_ready
+from tools.support.databases import Service, redis_lock_store_env, start_redis
+from tools.support.processes import Bot, Server, free_port, start_bot, start_rasa, wait_ready
 
 TOKEN = "xoxb-test"
 SIGNING_SECRET = secrets.token_hex(16)

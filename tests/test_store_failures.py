@@ -24,8 +24,8 @@ import sqlalchemy as sa
 
 from tests import helpers
 from tests.conftest import Bot
-from tests.support.databases import Service, start_postgres
-from tests.support.processes import start_bot
+from tools.support.databases import Service, start_postgres
+from tools.support.processes import start_bot
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 

@@ -31,7 +31,7 @@ from channels.telegram import (
 )
 from tests import helpers
 from tests.fake_telegram import BOT_ID, BOT_USERNAME, TIME_OUT, TOKEN, TOO_MANY_REQUESTS, FakeBotApi
-from tests.support.processes import start_bot
+from tools.support.processes import start_bot
 
 WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
 ALLOWED_UPDATES = ["message", "callback_query"]

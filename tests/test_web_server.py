@@ -31,7 +31,7 @@ from bot.paths import WEB_CHAT_SCRIPT as SCRIPT
 from bot.paths import WEB_PAGE as PAGE
 from bot.paths import WEBCHAT_BUNDLE as BUNDLE
 from scripts import connections, web
-from tests.support.processes import Server, free_port, server_env, wait_ready
+from tools.support.processes import Server, free_port, server_env, wait_ready
 
 # The bot's address as the page names it (nothing needs to listen there).
 RASA_URL = "http://127.0.0.1:5005"

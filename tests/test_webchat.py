@@ -17,7 +17,7 @@ import websockets
 from channels import socketio as channel
 from scripts import web
 from tests import helpers
-from tests.support.processes import start_bot
+from tools.support.processes import start_bot
 
 SCREENSHOT = helpers.ROOT / "reports" / "webchat.png"
 BROWSER_TIMEOUT_S = 300

@@ -45,11 +45,11 @@ from pathlib import Path
 import aiohttp
 import requests
 
-from actions.content import Content
 from bot import paths
+from bot.content import Content
 from bot.paths import ROOT
-from tests.support.processes import Server, server_env, start_bot, start_rasa, wait_ready
 from tools.evaluate import Prediction, load_examples, score
+from tools.support.processes import Server, server_env, start_bot, start_rasa, wait_ready
 
 LEVELS = (1, 8, 32)
 TURNS = 10  # messages per conversation, then a new sender
@@ -304,7 +304,7 @@ def serve_and_measure(model: Path, workdir: Path, scale: float, stock: bool) -> 
 
 def measure_cluster(model: Path, workdir: Path, scale: float) -> dict[str, object]:
     """Two Rasa instances on PostgreSQL + Redis; the client spreads conversations."""
-    from tests.support.databases import redis_lock_store_env, start_postgres, start_redis
+    from tools.support.databases import redis_lock_store_env, start_postgres, start_redis
 
     workdir.mkdir(parents=True, exist_ok=True)
     postgres, redis = start_postgres(), start_redis()

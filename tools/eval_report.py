@@ -22,10 +22,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from actions.content import Content
 from actions.settings import SETTINGS
 from actions.suggest import candidates
 from bot import paths
+from bot.content import Content
 from bot.language_id import OTHER, identify
 from bot.languages import LANGUAGES
 from bot.paths import CONFIG, REPORTS

@@ -19,8 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 from bot.paths import ROOT
-from tests.support.processes import start_bot
 from tools.bench import load
+from tools.support.processes import start_bot
 
 TOP = 25
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.processes import free_port
+from tools.support.processes import free_port
 
 READY_TIMEOUT_S = 60
 

@@ -396,7 +396,7 @@ def faq_content() -> Content:
 
 
 def main() -> int:
-    """`python -m actions.content`: check the content file (FAQ_CONTENT_FILE) as
+    """`python -m bot.content`: check the content file (FAQ_CONTENT_FILE) as
     the action server reads it. `make train` runs it first, so that a broken
     edit stops the build with its reason instead of reaching the servers."""
     path = _store.path

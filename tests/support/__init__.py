@@ -1,1 +1,0 @@
-"""The test harness: starting the bot's processes and throw-away databases on loopback."""
