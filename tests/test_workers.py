@@ -41,13 +41,14 @@ def test_the_rasa_server_answers_from_two_processes(bot, seed):
     assert len(processes) == 2
     before = [cpu_seconds(pid) for pid in processes]
     answers = dict(seed)
-    questions = [question for question, _ in seed] * 4
+    questions = [question for question, _ in seed] * 6
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         replies = list(pool.map(lambda q: ask(bot, uuid.uuid4().hex, q), questions))
     assert replies == [[answers[q]] for q in questions]
     used = [cpu_seconds(pid) - b for pid, b in zip(processes, before, strict=True)]
-    assert all(seconds > 0.2 for seconds in used), used  # both processes answered
+    # Both answered: an idle process uses next to no CPU; one message costs ~5 ms.
+    assert all(seconds > 0.1 for seconds in used), used
 
 
 def test_concurrent_messages_for_one_sender_are_serialised_across_processes(bot, seed):
