@@ -123,7 +123,8 @@ def test_a_turn_that_cannot_be_saved_gets_a_503_and_is_not_answered(sqlite_on_sm
     assert reply.status_code == 200
     assert reply.json()[0]["text"] == second_answer
     assert user_texts(bot, me) == [first, second]
-    assert log_lines(bot.rasa, "Saving conversations (the tracker store) works again")
+    # (Which of the two processes took the message after the incident is the
+    # kernel's choice, so its "works again" line is not asserted.)
 
 
 def test_forget_me_confirms_only_an_erasure_that_was_committed(sqlite_on_small_disk, seed):
