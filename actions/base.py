@@ -14,7 +14,7 @@ from actions.language import choose
 from actions.suggest import intent_ranking
 from actions.unanswered import UNSUPPORTED_LANGUAGE, Unanswered, unanswered_log
 from bot import languages
-from bot.content import FaqContent, faq_content
+from bot.content import LanguageContent, current
 
 # The slot that remembers which FAQ question the conversation is about, so that
 # a typed follow-up ("how about Kyrgyzstan?") can lean on it (domain.yml).
@@ -45,7 +45,7 @@ class ContentAction(Action, metaclass=ABCMeta):
         events: list[dict[str, Any]] = []
         if choice.language != slot:
             events.append(SlotSet(languages.SLOT, choice.language))
-        catalogue = faq_content()
+        catalogue = current()
         if choice.unsupported:
             dispatcher.utter_message(text=catalogue.unsupported_language)
             await unanswered_log().record_async(unanswered(UNSUPPORTED_LANGUAGE, tracker))
@@ -57,13 +57,13 @@ class ContentAction(Action, metaclass=ABCMeta):
         topic = self.answered(tracker, content)
         return [*events, SlotSet(TOPIC_SLOT, topic)] if topic else events
 
-    def answered(self, tracker: Tracker, content: FaqContent) -> str | None:
+    def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         """The FAQ intent this action's reply answered (none by default)."""
         return None
 
     @abstractmethod
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> Unanswered | None:
         """Send this action's messages; return the question to log, if any."""
 

@@ -12,7 +12,7 @@ from actions.follow_up import unsure_follow_up
 from actions.menu import utter_fallback
 from actions.suggest import candidates, intent_ranking
 from actions.unanswered import DID_YOU_MEAN, FALLBACK, LOW_CONFIDENCE, Unanswered
-from bot.content import FaqContent
+from bot.content import LanguageContent
 
 
 class ActionFaqFallback(ContentAction):
@@ -30,7 +30,7 @@ class ActionFaqFallback(ContentAction):
         return "action_faq_fallback"
 
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> Unanswered | None:
         latest = tracker.latest_message
         follow_up = unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), latest)
@@ -48,5 +48,5 @@ class ActionFaqFallback(ContentAction):
         utter_fallback(dispatcher, content)
         return unanswered(FALLBACK, tracker)
 
-    def answered(self, tracker: Tracker, content: FaqContent) -> str | None:
+    def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         return unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)

@@ -11,7 +11,7 @@ from actions import settings
 from actions.base import ContentAction, unanswered
 from actions.menu import utter_fallback
 from actions.unanswered import LOW_CONFIDENCE, Unanswered
-from bot.content import FaqContent
+from bot.content import LanguageContent
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class ActionAnswerFaq(ContentAction):
         return "action_answer_faq"
 
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> Unanswered | None:
         intent = tracker.latest_message.get("intent") or {}
         answer = content.answer_for(intent.get("name"))
@@ -43,12 +43,12 @@ class ActionAnswerFaq(ContentAction):
             return unanswered(LOW_CONFIDENCE, tracker)
         return None
 
-    def answered(self, tracker: Tracker, content: FaqContent) -> str | None:
+    def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         return intent if content.entry(intent) else None
 
 
-def utter_answer(dispatcher: CollectingDispatcher, content: FaqContent, intent: str) -> None:
+def utter_answer(dispatcher: CollectingDispatcher, content: LanguageContent, intent: str) -> None:
     """The answer to ``intent``, verbatim, with its related questions as buttons."""
     follow_ups = content.follow_up_buttons(intent) if settings.SETTINGS.follow_ups else []
     dispatcher.utter_message(text=content.answer_for(intent), buttons=follow_ups)

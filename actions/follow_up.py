@@ -7,7 +7,7 @@ then?". NLU classifies such a message as ``follow_up`` and extracts what it name
 in data/nlu.yml). The conversation's topic is the ``faq_topic`` slot, set by every
 answer. The question meant is the one of the same topic whose facets
 (content/faq.yml) match what the follow-up names, the rest as before
-(``FaqContent.follow_up``):
+(``LanguageContent.follow_up``):
 
 - one question fits: its answer, verbatim, with the usual follow-up buttons, and it
   becomes the topic;
@@ -31,7 +31,7 @@ from actions.faq import utter_answer
 from actions.menu import utter_fallback
 from actions.suggest import intent_ranking
 from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, Unanswered
-from bot.content import TOPIC, FaqContent
+from bot.content import TOPIC, LanguageContent
 
 FOLLOW_UP_INTENT = "follow_up"
 # An offered question (``offered_follow_up``) is answered from this confidence: the
@@ -56,7 +56,7 @@ def named_facets(parse_data: dict[str, Any]) -> dict[str, str] | None:
     return named
 
 
-def resolve(content: FaqContent, topic: str | None, parse_data: dict[str, Any]) -> str | None:
+def resolve(content: LanguageContent, topic: str | None, parse_data: dict[str, Any]) -> str | None:
     """The FAQ intent a follow-up to ``topic`` means, or None (no single question)."""
     named = named_facets(parse_data)
     if not topic or not named:
@@ -66,7 +66,7 @@ def resolve(content: FaqContent, topic: str | None, parse_data: dict[str, Any]) 
 
 
 def unsure_follow_up(
-    content: FaqContent, topic: str | None, parse_data: dict[str, Any]
+    content: LanguageContent, topic: str | None, parse_data: dict[str, Any]
 ) -> str | None:
     """For a message NLU was unsure about (``nlu_fallback``): the FAQ intent it
     means when what it names fits exactly one question of the conversation's topic
@@ -88,7 +88,7 @@ def unsure_follow_up(
 
 
 def offered_follow_up(
-    content: FaqContent,
+    content: LanguageContent,
     topic: str | None,
     guess: tuple[str, float],
     parse_data: dict[str, Any],
@@ -120,7 +120,7 @@ def offered_follow_up(
 
 
 def answered_by_follow_up(
-    content: FaqContent, topic: str | None, parse_data: dict[str, Any]
+    content: LanguageContent, topic: str | None, parse_data: dict[str, Any]
 ) -> str | None:
     """The FAQ intent that the bot answers a message with by leaning on ``topic``:
     a ``follow_up``, or an unsure message whose best guess is one (make eval and
@@ -140,7 +140,7 @@ class ActionFollowUp(ContentAction):
         return "action_follow_up"
 
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> Unanswered | None:
         topic = tracker.get_slot(TOPIC_SLOT)
         if not topic or content.entry(topic) is None or named_facets(tracker.latest_message) == {}:
@@ -154,5 +154,5 @@ class ActionFollowUp(ContentAction):
         dispatcher.utter_message(text=content.follow_up_no_answer, buttons=buttons)
         return unanswered(FOLLOW_UP_NO_ANSWER, tracker)
 
-    def answered(self, tracker: Tracker, content: FaqContent) -> str | None:
+    def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         return resolve(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)

@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import ContentAction
 from actions.unanswered import unanswered_log
 from bot import erasure
-from bot.content import FaqContent
+from bot.content import LanguageContent
 
 
 class ActionForgetMe(ContentAction):
@@ -36,6 +36,6 @@ class ActionForgetMe(ContentAction):
         return await super().run(dispatcher, tracker, domain)
 
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> None:
         dispatcher.utter_message(text=content.forgotten)

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ContentAction, unanswered
 from actions.unanswered import NONE_OF_THESE, Unanswered
-from bot.content import FaqContent
+from bot.content import LanguageContent
 
 
 class ActionNoneOfThese(ContentAction):
@@ -17,7 +17,7 @@ class ActionNoneOfThese(ContentAction):
         return "action_none_of_these"
 
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> Unanswered | None:
         dispatcher.utter_message(text=content.none_of_these_reply)
         # The unanswered question is the user's message before "None of these",

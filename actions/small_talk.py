@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ContentAction
 from actions.menu import utter_questions
-from bot.content import FaqContent
+from bot.content import LanguageContent
 
 # Each chit-chat intent: the text it gets (a TEXT_FIELDS name of bot/content.py),
 # and whether the menu of questions follows. The web page's language switch
@@ -33,7 +33,7 @@ class ActionSmallTalk(ContentAction):
         return "action_small_talk"
 
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> None:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text, menu = REPLIES.get(str(intent), REPLIES["help"])
@@ -49,7 +49,7 @@ class ActionMessageTooLong(ContentAction):
         return "action_message_too_long"
 
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: FaqContent
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> None:
         limit = tracker.get_slot(MAX_CHARS_SLOT) or ""
         dispatcher.utter_message(text=content.message_too_long.format(max_chars=limit))

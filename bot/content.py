@@ -4,7 +4,7 @@
 The file is the only place each text exists, with its languages side by side.
 It is re-read when it changes, so the content owner's edits take effect without
 retraining or a restart. ``Content`` holds every language; ``Content.language``
-gives ``FaqContent``, one language's view, which the actions reply from.
+gives ``LanguageContent``, one language's view, which the actions reply from.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class ContentError(ValueError):
 
 
 @dataclass(frozen=True)
-class FaqEntry:
+class Question:
     intent: str
     question: str
     answer: str
@@ -76,10 +76,10 @@ class FaqEntry:
 
 
 @dataclass(frozen=True)
-class FaqContent:
+class LanguageContent:
     """The content in one language: what the actions reply from."""
 
-    entries: tuple[FaqEntry, ...]
+    entries: tuple[Question, ...]
     # Chit-chat (actions/small_talk.py).
     greet: str
     help: str
@@ -104,7 +104,7 @@ class FaqContent:
     # Said by the Rasa server when the action server fails (patches/unavailable.py).
     temporarily_unavailable: str
 
-    def entry(self, intent: str | None) -> FaqEntry | None:
+    def entry(self, intent: str | None) -> Question | None:
         """The entry of ``intent``, or None when it is not an FAQ intent we know."""
         for entry in self.entries:
             if entry.intent == intent:
@@ -133,7 +133,7 @@ class FaqContent:
         related = entry.related if entry else ()
         return [e.button() for r in related if (e := self.entry(r))]
 
-    def same_topic(self, intent: str) -> list[FaqEntry]:
+    def same_topic(self, intent: str) -> list[Question]:
         """The questions of ``intent``'s topic, in content order (``intent``'s first)."""
         entry = self.entry(intent)
         if entry is None:
@@ -142,7 +142,7 @@ class FaqContent:
         others = [e for e in self.entries if e.facet(TOPIC) == topic and e is not entry]
         return [entry, *others]
 
-    def follow_up(self, intent: str, named: dict[str, str]) -> list[FaqEntry]:
+    def follow_up(self, intent: str, named: dict[str, str]) -> list[Question]:
         """The questions a follow-up to ``intent`` can mean: of the same topic, with
         every facet the follow-up ``named`` (e.g. {"country": "kyrgyzstan"}), and
         agreeing with ``intent``'s question on the facets it did not name. An empty
@@ -152,7 +152,7 @@ class FaqContent:
             return []
         current = dict(entry.facets)
 
-        def fits(candidate: FaqEntry) -> bool:
+        def fits(candidate: Question) -> bool:
             facets = dict(candidate.facets)
             if facets.get(TOPIC) != current.get(TOPIC):
                 return False
@@ -175,14 +175,14 @@ class FaqContent:
 
 @dataclass(frozen=True)
 class Content:
-    """The whole content file: one ``FaqContent`` per language."""
+    """The whole content file: one ``LanguageContent`` per language."""
 
-    by_language: dict[str, FaqContent]
+    by_language: dict[str, LanguageContent]
     # The reply to a message in a language the bot does not speak: English only,
     # naming the languages it does speak.
     unsupported_language: str
 
-    def language(self, code: Any) -> FaqContent:
+    def language(self, code: Any) -> LanguageContent:
         """The content in ``code`` (English for anything the bot does not speak)."""
         return self.by_language[languages.supported(code) or languages.ENGLISH]
 
@@ -265,9 +265,9 @@ class Content:
                     f" ({type(error).__name__}: {error})"
                 ) from None
         by_language = {
-            code: FaqContent(
+            code: LanguageContent(
                 entries=tuple(
-                    FaqEntry(intent, question[code], answer[code], related, facets)
+                    Question(intent, question[code], answer[code], related, facets)
                     for intent, question, answer, related, facets in items
                 ),
                 **{name: value[code] for name, value in localized_texts.items()},
@@ -389,7 +389,7 @@ class ContentStore:
 _store = ContentStore(paths.ROOT / settings.get("FAQ_CONTENT_FILE"))
 
 
-def faq_content() -> Content:
+def current() -> Content:
     """The current content, every language (the action server's and the Rasa
     server's: patches/unavailable.py)."""
     return _store.get()

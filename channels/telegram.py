@@ -91,7 +91,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import languages, settings
-from bot.content import faq_content
+from bot.content import current
 from channels import inbound
 from channels.disabled import DisabledChannel, disabled, missing_settings
 
@@ -436,7 +436,7 @@ class EnvTelegramInput(TelegramInput):
         text = message.get("text")
         if text is None:
             if chat.private and NON_TEXT & message.keys():
-                reply = faq_content().language(chat.language).text_only_reply
+                reply = current().language(chat.language).text_only_reply
                 await self.output.send_message(chat.id, reply)
             return
         if not isinstance(text, str):

@@ -52,7 +52,7 @@ from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import languages
-from bot.content import faq_content
+from bot.content import current
 from stores.failures import Incident, StoreUnavailable
 from stores.tracker_store import erases
 
@@ -166,7 +166,7 @@ def install() -> None:
             if held.saved:  # only releasing the lock failed: the turn is stored
                 await held.send()  # what was not sent yet, if anything
                 return None
-            content = faq_content().language(await reply_language(self, message))
+            content = current().language(await reply_language(self, message))
             erasing = isinstance(error, StoreUnavailable) and error.erasing
             text = content.forget_failed if erasing else content.temporarily_unavailable
             await channel.send_response(message.sender_id, {"text": text})

@@ -34,7 +34,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered, Event
 
 from bot import languages, settings
-from bot.content import faq_content
+from bot.content import current
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -75,7 +75,7 @@ def install() -> None:
                 type(exc).__name__,
                 reason,
             )
-            content = faq_content().language(tracker.get_slot(languages.SLOT))
+            content = current().language(tracker.get_slot(languages.SLOT))
             return [BotUttered(text=content.temporarily_unavailable)]
 
     run_or_apologise._faq_unavailable = True  # type: ignore[attr-defined]
