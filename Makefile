@@ -29,6 +29,7 @@ export TF_CPP_MIN_LOG_LEVEL   ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install spacy webchat train run shell test eval review bench lint format lock clean \
+	check-content question import-questions \
 	system-packages-run system-packages-test
 
 help:
@@ -40,6 +41,9 @@ help:
 	@echo "make review the questions the bot could not answer, grouped, newest first"
 	@echo "make bench  ours vs stock rasa init: training, time to ready, latency, throughput, memory"
 	@echo "make lint   ruff lint and format check"
+	@echo "make check-content              check the questions and texts in content/"
+	@echo "make question ID=<id>           create content/questions/<id>.yml to fill in"
+	@echo "make import-questions FILE=<f>  add the questions of a text file (like content/source/faq.txt)"
 
 $(STAMP): requirements.lock
 	@echo "==> [1/3] Installing the locked dependencies into $(VENV) (first time: about 3 minutes)"
@@ -69,9 +73,13 @@ $(NODE_STAMP): package-lock.json
 
 # Retrains only when data, domain, config or NLU code changed (make compares timestamps;
 # Rasa's own fingerprint cache then retrains only the parts that changed).
-$(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.yml) $(wildcard components/*.py) bot/language_id.py bot/other_languages.txt
+# The questions are part of the training data (bot/importer.py derives their intents,
+# rules and examples); a broken question stops here, with its file and line.
+$(MODEL): $(STAMP) $(SPACY)/meta.json config.yml domain.yml $(wildcard data/*.yml) \
+		$(wildcard content/questions/*.yml) $(wildcard components/*.py) \
+		bot/importer.py bot/questions.py bot/concepts.py bot/language_id.py bot/other_languages.txt
 	@echo "==> [3/3] Training the model"
-	$(BIN)/python -m bot.content
+	$(BIN)/python -m tools.content_check
 	$(BIN)/rasa train --fixed-model-name faq --out models
 	@touch $@
 
@@ -92,6 +100,16 @@ shell: $(MODEL)
 
 test: system-packages-test $(MODEL) $(WEBCHAT) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The content owner's commands (README "Add a question").
+check-content: $(STAMP)
+	$(BIN)/python -m tools.content_check
+
+question: $(STAMP)
+	$(BIN)/python -m tools.questions new $(ID)
+
+import-questions: $(STAMP)
+	$(BIN)/python -m tools.questions import $(FILE)
 
 eval: $(MODEL)
 	$(BIN)/python -m tools.eval_report $(EVAL_ARGS)

@@ -2,7 +2,8 @@
 
 - ``settings``: the action server's settings, from the environment.
 - ``suggest``: which questions to offer when NLU is unsure ("did you mean").
-- ``unanswered``: the log of questions the bot could not answer (`make review`).
+- ``unanswered``: the log of questions the bot could not answer (``UnansweredLog``,
+  one ``UnansweredQuestion`` per row of ``unanswered_questions``; `make review`).
 - ``base``: ``ContentAction``, the shared shape of the actions below.
 - ``faq``: ``action_answer_faq`` answers the latest FAQ intent, with follow-ups.
 - ``menu``: the questions as buttons, and the fallback reply (used by the actions).

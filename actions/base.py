@@ -1,5 +1,5 @@
 """What every action of this bot shares: the content in the conversation's
-language, and the unanswered log."""
+language, and the unanswered log (``unanswered_question`` builds its records)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import choose
 from actions.suggest import intent_ranking
-from actions.unanswered import UNSUPPORTED_LANGUAGE, Unanswered, unanswered_log
+from actions.unanswered import UNSUPPORTED_LANGUAGE, UnansweredQuestion, unanswered_log
 from bot import languages
 from bot.content import LanguageContent, current
 
@@ -28,7 +28,7 @@ class ContentAction(Action, metaclass=ABCMeta):
     ``language`` slot. A message in a language the bot does not speak gets the
     English ``unsupported_language`` reply instead of the action's own, and is
     logged. Otherwise ``respond`` sends the messages, in that language; when it
-    returns an ``Unanswered`` entry, that question is logged for review.
+    returns an ``UnansweredQuestion``, that question is logged for review.
     ``answered`` names the FAQ question the reply answered, if any: it becomes
     the conversation's topic (``faq_topic``).
     Abstract (ABCMeta), so the action server does not register it as an action.
@@ -48,7 +48,7 @@ class ContentAction(Action, metaclass=ABCMeta):
         catalogue = current()
         if choice.unsupported:
             dispatcher.utter_message(text=catalogue.unsupported_language)
-            await unanswered_log().record_async(unanswered(UNSUPPORTED_LANGUAGE, tracker))
+            await unanswered_log().record_async(unanswered_question(UNSUPPORTED_LANGUAGE, tracker))
             return events
         content = catalogue.language(choice.language)
         entry = self.respond(dispatcher, tracker, content)
@@ -64,14 +64,17 @@ class ContentAction(Action, metaclass=ABCMeta):
     @abstractmethod
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
-    ) -> Unanswered | None:
+    ) -> UnansweredQuestion | None:
         """Send this action's messages; return the question to log, if any."""
 
 
-def unanswered(kind: str, tracker: Tracker, parse_data: dict[str, Any] | None = None) -> Unanswered:
-    """A log entry for the user's message ``parse_data`` (default: the latest one)."""
+def unanswered_question(
+    kind: str, tracker: Tracker, parse_data: dict[str, Any] | None = None
+) -> UnansweredQuestion:
+    """The unanswered-log record of the user's message ``parse_data`` (default: the
+    latest one), as ``kind`` (one of ``actions.unanswered.KINDS``)."""
     parse_data = tracker.latest_message if parse_data is None else parse_data
-    return Unanswered(
+    return UnansweredQuestion(
         kind=kind,
         text=str(parse_data.get("text") or ""),
         channel=tracker.get_latest_input_channel(),

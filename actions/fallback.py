@@ -6,12 +6,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings
-from actions.base import TOPIC_SLOT, ContentAction, unanswered
+from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
 from actions.faq import utter_answer
 from actions.follow_up import unsure_follow_up
 from actions.menu import utter_fallback
 from actions.suggest import candidates, intent_ranking
-from actions.unanswered import DID_YOU_MEAN, FALLBACK, LOW_CONFIDENCE, Unanswered
+from actions.unanswered import DID_YOU_MEAN, FALLBACK, LOW_CONFIDENCE, UnansweredQuestion
 from bot.content import LanguageContent
 
 
@@ -31,12 +31,12 @@ class ActionFaqFallback(ContentAction):
 
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
-    ) -> Unanswered | None:
+    ) -> UnansweredQuestion | None:
         latest = tracker.latest_message
         follow_up = unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), latest)
         if follow_up is not None:
             utter_answer(dispatcher, content, follow_up)
-            return unanswered(LOW_CONFIDENCE, tracker)
+            return unanswered_question(LOW_CONFIDENCE, tracker)
         offered: list[str] = []
         if (latest.get("intent") or {}).get("name") == "nlu_fallback":
             offered = candidates(intent_ranking(latest), settings.SETTINGS.suggest_min_confidence)
@@ -44,9 +44,9 @@ class ActionFaqFallback(ContentAction):
             dispatcher.utter_message(
                 text=content.did_you_mean_prompt, buttons=content.candidate_buttons(offered)
             )
-            return unanswered(DID_YOU_MEAN, tracker)
+            return unanswered_question(DID_YOU_MEAN, tracker)
         utter_fallback(dispatcher, content)
-        return unanswered(FALLBACK, tracker)
+        return unanswered_question(FALLBACK, tracker)
 
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         return unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)

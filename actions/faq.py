@@ -8,9 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings
-from actions.base import ContentAction, unanswered
+from actions.base import ContentAction, unanswered_question
 from actions.menu import utter_fallback
-from actions.unanswered import LOW_CONFIDENCE, Unanswered
+from actions.unanswered import LOW_CONFIDENCE, UnansweredQuestion
 from bot.content import LanguageContent
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class ActionAnswerFaq(ContentAction):
 
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
-    ) -> Unanswered | None:
+    ) -> UnansweredQuestion | None:
         intent = tracker.latest_message.get("intent") or {}
         answer = content.answer_for(intent.get("name"))
         if answer is None:
@@ -40,7 +40,7 @@ class ActionAnswerFaq(ContentAction):
             return None
         utter_answer(dispatcher, content, intent["name"])
         if float(intent.get("confidence") or 0.0) < settings.SETTINGS.log_answers_below:
-            return unanswered(LOW_CONFIDENCE, tracker)
+            return unanswered_question(LOW_CONFIDENCE, tracker)
         return None
 
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:

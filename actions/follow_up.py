@@ -26,11 +26,11 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import TOPIC_SLOT, ContentAction, unanswered
+from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
 from actions.faq import utter_answer
 from actions.menu import utter_fallback
 from actions.suggest import intent_ranking
-from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, Unanswered
+from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, UnansweredQuestion
 from bot.content import TOPIC, LanguageContent
 
 FOLLOW_UP_INTENT = "follow_up"
@@ -141,18 +141,18 @@ class ActionFollowUp(ContentAction):
 
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
-    ) -> Unanswered | None:
+    ) -> UnansweredQuestion | None:
         topic = tracker.get_slot(TOPIC_SLOT)
         if not topic or content.entry(topic) is None or named_facets(tracker.latest_message) == {}:
             utter_fallback(dispatcher, content)
-            return unanswered(FALLBACK, tracker)
+            return unanswered_question(FALLBACK, tracker)
         intent = resolve(content, topic, tracker.latest_message)
         if intent is not None:
             utter_answer(dispatcher, content, intent)
             return None
         buttons = [entry.button() for entry in content.same_topic(topic)]
         dispatcher.utter_message(text=content.follow_up_no_answer, buttons=buttons)
-        return unanswered(FOLLOW_UP_NO_ANSWER, tracker)
+        return unanswered_question(FOLLOW_UP_NO_ANSWER, tracker)
 
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         return resolve(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ContentAction, unanswered
-from actions.unanswered import NONE_OF_THESE, Unanswered
+from actions.base import ContentAction, unanswered_question
+from actions.unanswered import NONE_OF_THESE, UnansweredQuestion
 from bot.content import LanguageContent
 
 
@@ -18,7 +18,7 @@ class ActionNoneOfThese(ContentAction):
 
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
-    ) -> Unanswered | None:
+    ) -> UnansweredQuestion | None:
         dispatcher.utter_message(text=content.none_of_these_reply)
         # The unanswered question is the user's message before "None of these",
         # when that message was the one the candidates were offered for.
@@ -29,4 +29,4 @@ class ActionNoneOfThese(ContentAction):
         parse_data = {**(question.get("parse_data") or {}), "text": question.get("text")}
         if (parse_data.get("intent") or {}).get("name") != "nlu_fallback":
             return None
-        return unanswered(NONE_OF_THESE, tracker, parse_data)
+        return unanswered_question(NONE_OF_THESE, tracker, parse_data)

@@ -83,8 +83,8 @@ def add_missing_columns(engine: Engine) -> None:
 
 
 @dataclass(frozen=True)
-class Unanswered:
-    """One logged question."""
+class UnansweredQuestion:
+    """One question in the log (a row of ``unanswered_questions``)."""
 
     kind: str
     text: str
@@ -126,7 +126,7 @@ class UnansweredLog:
                 add_missing_columns(self._engine)
             return self._engine
 
-    def record(self, entry: Unanswered, now: datetime | None = None) -> None:
+    def record(self, entry: UnansweredQuestion, now: datetime | None = None) -> None:
         now = now or utcnow()
         top = [[name, round(conf, 4)] for name, conf in entry.top_intents[:TOP_INTENTS]]
         with self.engine.begin() as connection:
@@ -158,7 +158,7 @@ class UnansweredLog:
     def _expired(self, now: datetime) -> sa.sql.expression.Delete:
         return table.delete().where(table.c.created_at < now - self.retention)
 
-    async def record_async(self, entry: Unanswered) -> None:
+    async def record_async(self, entry: UnansweredQuestion) -> None:
         """Record without blocking the action server; a failure never loses the reply."""
         try:
             await asyncio.to_thread(self.record, entry)
@@ -174,7 +174,7 @@ class UnansweredLog:
         erasure.scrub(self.engine, table.name)
         return result.rowcount
 
-    def entries(self, since: datetime | None = None) -> list[Unanswered]:
+    def entries(self, since: datetime | None = None) -> list[UnansweredQuestion]:
         """Logged questions, newest first."""
         query = table.select().order_by(table.c.created_at.desc(), table.c.id.desc())
         if since is not None:
@@ -182,7 +182,7 @@ class UnansweredLog:
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [
-            Unanswered(
+            UnansweredQuestion(
                 kind=row["kind"],
                 text=row["text"],
                 channel=row["channel"],

@@ -1,8 +1,10 @@
-"""The FAQ content: questions, answers and every text the bot sends, read from
-``content/faq.yml``, in each language the bot speaks (bot/languages.py).
+"""The FAQ content: questions, answers and every text the bot sends, in each
+language the bot speaks (bot/languages.py), read from the content folder
+(``FAQ_CONTENT_DIR``): one file per question (``questions/<id>.yml``,
+bot/questions.py) and the texts around them (``texts.yml``).
 
-The file is the only place each text exists, with its languages side by side.
-It is re-read when it changes, so the content owner's edits take effect without
+Each text exists in one place, with its languages side by side. The folder is
+re-read when a file in it changes, so the content owner's edits take effect without
 retraining or a restart. ``Content`` holds every language; ``Content.language``
 gives ``LanguageContent``, one language's view, which the actions reply from.
 """
@@ -10,7 +12,6 @@ gives ``LanguageContent``, one language's view, which the actions reply from.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +20,16 @@ from typing import Any
 import yaml
 
 from bot import erasure, languages, paths, settings
+from bot.questions import FAQ_INTENT_PREFIX, TOPIC, QuestionSource, load_all
+from bot.yaml_text import one_line, shape, yaml_problem
 
 logger = logging.getLogger(__name__)
 
-FAQ_INTENT_PREFIX = "faq_"
-MAX_RELATED = 2
 # The button payload of "None of these" (did you mean): an intent of its own.
 NONE_OF_THESE_INTENT = "none_of_these"
 
 
-# The texts around the questions (content/faq.yml, ``texts``), each required in
+# The texts around the questions (content/texts.yml, ``texts``), each required in
 # every language.
 TEXT_FIELDS = (
     "greet",
@@ -49,12 +50,10 @@ TEXT_FIELDS = (
     "message_too_long",
     "temporarily_unavailable",
 )
-# The facet every entry has; a follow-up stays within the topic being discussed.
-TOPIC = "topic"
 
 
 class ContentError(ValueError):
-    """The content file is malformed."""
+    """The content is malformed."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class Question:
     question: str
     answer: str
     related: tuple[str, ...] = ()
-    # What the question is about (content/faq.yml): its topic, and the values that
+    # What the question is about (its file's facets): its topic, and the values that
     # tell it from the other questions of the topic (country, side, relation, aspect).
     facets: tuple[tuple[str, str], ...] = ()
 
@@ -187,9 +186,10 @@ class Content:
         return self.by_language[languages.supported(code) or languages.ENGLISH]
 
     @classmethod
-    def from_dict(cls, data: Any) -> Content:
-        """The content of a parsed content file; a ``ContentError`` that names the
-        place (``faq[3].question``) for anything missing or of the wrong shape."""
+    def from_parts(cls, data: Any, questions: list[QuestionSource]) -> Content:
+        """The content of a parsed texts file and the question files; a
+        ``ContentError`` that names the place (``texts.greet.ru``) for anything
+        missing or of the wrong shape."""
         if not isinstance(data, dict):
             raise ContentError(f"the top level must be a mapping, not {shape(data)}")
 
@@ -209,44 +209,11 @@ class Content:
                 raise ContentError(f"{where} must give exactly {expected}")
             return {code: text(value[code], f"{where}.{code}") for code in languages.LANGUAGES}
 
-        faq = data.get("faq") or []
-        if not isinstance(faq, list):
-            raise ContentError(f"faq must be a list of entries, not {shape(faq)}")
-        items = []
-        for i, item in enumerate(faq):
-            if not isinstance(item, dict):
-                raise ContentError(f"faq[{i}] must be a mapping, not {shape(item)}")
-            intent = text(item.get("intent"), f"faq[{i}].intent")
-            if not intent.startswith(FAQ_INTENT_PREFIX):
-                raise ContentError(f"faq[{i}].intent must start with {FAQ_INTENT_PREFIX!r}")
-            related = item.get("related") or []
-            if not isinstance(related, list):
-                raise ContentError(f"faq[{i}].related must be a list, not {shape(related)}")
-            if len(related) > MAX_RELATED:
-                raise ContentError(f"faq[{i}].related must list at most {MAX_RELATED} intents")
-            items.append(
-                (
-                    intent,
-                    localized(item.get("question"), f"faq[{i}].question"),
-                    localized(item.get("answer"), f"faq[{i}].answer"),
-                    tuple(text(r, f"faq[{i}].related[{j}]") for j, r in enumerate(related)),
-                    facets_of(item.get("facets"), f"faq[{i}].facets"),
-                )
-            )
-        if not items:
-            raise ContentError("the content file has no 'faq' entries")
-        intents = [item[0] for item in items]
-        if len(set(intents)) != len(intents):
-            raise ContentError("each FAQ intent may appear only once")
-        for intent, _, _, related, _ in items:
-            unknown = [r for r in related if r not in intents or r == intent]
-            if unknown or len(set(related)) != len(related):
-                raise ContentError(
-                    f"{intent}.related must name other FAQ intents, once each: {unknown}"
-                )
+        if not questions:
+            raise ContentError("there are no questions")
         texts = data.get("texts")
         if texts is None:
-            raise ContentError("the content file has no 'texts'")
+            raise ContentError("the texts file has no 'texts'")
         if not isinstance(texts, dict):
             raise ContentError(f"texts must be a mapping, not {shape(texts)}")
         unknown_texts = sorted(map(str, set(texts) - set(TEXT_FIELDS)))
@@ -267,8 +234,14 @@ class Content:
         by_language = {
             code: LanguageContent(
                 entries=tuple(
-                    Question(intent, question[code], answer[code], related, facets)
-                    for intent, question, answer, related, facets in items
+                    Question(
+                        q.intent,
+                        q.by_language[code].title,
+                        q.by_language[code].answer,
+                        tuple(FAQ_INTENT_PREFIX + r for r in q.related),
+                        q.facets,
+                    )
+                    for q in questions
                 ),
                 **{name: value[code] for name, value in localized_texts.items()},
             )
@@ -280,85 +253,64 @@ class Content:
         )
 
     @classmethod
-    def load(cls, path: Path) -> Content:
-        """The content of the file at ``path``; a ``ContentError`` with a one-line
-        reason when it cannot be read, is not YAML, or is not content."""
+    def load(cls, folder: Path) -> Content:
+        """The content of ``folder``; a ``ContentError`` with a one-line reason
+        when a file cannot be read, is not YAML, or is not content (every problem
+        of the question files, each as ``file:line``)."""
+        questions, problems = load_all(folder / "questions")
+        if problems:
+            shown = "; ".join(map(str, problems[:5]))
+            more = (
+                f" (and {len(problems) - 5} more: make check-content)" if len(problems) > 5 else ""
+            )
+            raise ContentError(shown + more)
+        path = folder / "texts.yml"
         try:
             with path.open(encoding="utf-8") as handle:
                 data = yaml.safe_load(handle)
         except (OSError, UnicodeDecodeError) as error:
-            raise ContentError(f"cannot read it: {one_line(error)}") from None
+            raise ContentError(f"{path}: cannot read it: {one_line(error)}") from None
         except yaml.YAMLError as error:
-            raise ContentError(f"not valid YAML: {yaml_problem(error)}") from None
-        return cls.from_dict({} if data is None else data)
-
-
-def shape(value: Any) -> str:
-    """What a YAML value is, in the content owner's words."""
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"  # a date, a timestamp
-
-
-def one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def yaml_problem(error: yaml.YAMLError) -> str:
-    """Where PyYAML stopped and why, on one line (its own message spans several)."""
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None)
-    if mark is None or not problem:
-        return one_line(error)
-    return f"line {mark.line + 1}, column {mark.column + 1}: {' '.join(problem.split())}"
-
-
-def facets_of(value: Any, where: str) -> tuple[tuple[str, str], ...]:
-    """An entry's facets: a mapping of names to strings that includes the topic."""
-    if not isinstance(value, dict):
-        raise ContentError(f"{where} must be a mapping with a '{TOPIC}', not {shape(value)}")
-    if not isinstance(value.get(TOPIC), str):
-        raise ContentError(f"{where} must be a mapping with a '{TOPIC}'")
-    if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()):
-        raise ContentError(f"{where} must map names to non-empty strings")
-    return tuple(sorted(value.items()))
+            raise ContentError(f"{path}: not valid YAML: {yaml_problem(error)}") from None
+        try:
+            return cls.from_parts({} if data is None else data, questions)
+        except ContentError as error:
+            raise ContentError(f"{path}: {error}") from None
 
 
 class ContentStore:
-    """Serves the content of one file, re-reading it when it changes.
+    """Serves the content of one folder, re-reading it when a file in it changes.
 
-    A broken edit must not take the bot down: on any failure to load the file
-    (missing, not YAML, the wrong shape, or a bug of ours) the last good content
-    is kept and one ERROR line names the file and the problem, once per edit:
-    the failed file's stamp is remembered like a good one's, so the next messages
-    do not read it again. With no good content yet there is nothing to keep, and
-    the error is raised. tests/test_content.py runs this against a real action
-    server.
+    A broken edit must not take the bot down: on any failure to load the content
+    (a file missing, not YAML, the wrong shape, or a bug of ours) the last good
+    content is kept and one ERROR line names the file and the problem, once per
+    edit: the failed folder's stamp is remembered like a good one's, so the next
+    messages do not read it again. With no good content yet there is nothing to
+    keep, and the error is raised. tests/test_content.py runs this against a real
+    action server.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, folder: Path) -> None:
+        self.path = folder
         self._lock = threading.Lock()
         self._stamp: object = None
         self._content: Content | None = None
         self._broken = False
 
+    def stamp(self) -> object:
+        """What changes when any content file is edited, added or removed."""
+        files = [self.path / "texts.yml", *sorted((self.path / "questions").glob("*.yml"))]
+        stamp = []
+        for file in files:
+            try:
+                stat = file.stat()
+                stamp.append((file.name, stat.st_mtime_ns, stat.st_size))
+            except OSError as error:
+                stamp.append((file.name, one_line(error)))  # missing: reported once
+        return tuple(stamp)
+
     def get(self) -> Content:
-        try:
-            stat = self.path.stat()
-            stamp: object = (stat.st_mtime_ns, stat.st_size)
-        except OSError as error:
-            stamp = one_line(error)  # missing: a state of its own, reported once
+        stamp = self.stamp()
         with self._lock:
             if stamp != self._stamp or self._content is None:
                 self._stamp = stamp
@@ -373,7 +325,7 @@ class ContentStore:
                         else f"{type(error).__name__}: {one_line(error)}"
                     )
                     logger.error(
-                        "Content file %s is broken: %s. "
+                        "Content in %s is broken: %s. "
                         "Keeping the last good content until it is fixed.",
                         self.path,
                         problem,
@@ -381,37 +333,15 @@ class ContentStore:
                     self._broken = True
                 else:
                     if self._broken:
-                        logger.info("Content file %s is valid again: serving it.", self.path)
+                        logger.info("Content in %s is valid again: serving it.", self.path)
                     self._content, self._broken = content, False
             return self._content
 
 
-_store = ContentStore(paths.ROOT / settings.get("FAQ_CONTENT_FILE"))
+_store = ContentStore(paths.ROOT / settings.get("FAQ_CONTENT_DIR"))
 
 
 def current() -> Content:
     """The current content, every language (the action server's and the Rasa
     server's: patches/unavailable.py)."""
     return _store.get()
-
-
-def main() -> int:
-    """`python -m bot.content`: check the content file (FAQ_CONTENT_FILE) as
-    the action server reads it. `make train` runs it first, so that a broken
-    edit stops the build with its reason instead of reaching the servers."""
-    path = _store.path
-    try:
-        content = Content.load(path)
-    except ContentError as error:
-        print(f"Content file {path} is broken: {error}", file=sys.stderr)
-        return 1
-    questions = len(content.language(languages.ENGLISH).entries)
-    print(
-        f"Content file {path}: {questions} questions and {len(TEXT_FIELDS)} texts,"
-        f" in {', '.join(languages.LANGUAGES)}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,8 +12,9 @@ is routed and answered by one judgement.
   Kazakh typed without a Cyrillic keyboard ("pochemu v kazakhstane koreitsy"),
   or another language. A character n-gram naive Bayes model (``NgramModel``)
   decides, one per script. It is trained (about 0.4 s) on the bot's own training
-  data, one file per language (``bot.paths.NLU_BY_LANGUAGE``), plus sentences in
-  other languages (``bot/other_languages.txt``), so it knows the words people
+  data: each language's file (``bot.paths.NLU_BY_LANGUAGE``) and each question's
+  paraphrases in that language (content/questions/), plus sentences in other
+  languages (``bot/other_languages.txt``), so it knows the words people
   use here, in every spelling the data has.
 - Why not a general library: py3langid called "pochemu v kazakhstane koreitsy"
   German, "kto vrag severnoi korei" Breton and "Почему в Казахстане так много
@@ -41,6 +42,7 @@ from typing import Any
 import yaml
 
 from bot import paths
+from bot.questions import load_all, questions_folder
 
 OTHER = "other"
 OTHER_SAMPLES = Path(__file__).with_name("other_languages.txt")
@@ -138,6 +140,10 @@ def main_script(text: str) -> tuple[str | None, int]:
 def sample_texts() -> dict[str, list[str]]:
     """The samples of every language (OTHER included), from the repository's files."""
     texts = {lang: training_texts(path) for lang, path in paths.NLU_BY_LANGUAGE.items()}
+    questions, _ = load_all(questions_folder())
+    for question in questions:
+        for lang, localized in question.by_language.items():
+            texts[lang] += [line.text for line in localized.paraphrases]
     lines = OTHER_SAMPLES.read_text(encoding="utf-8").splitlines()
     texts[OTHER] = [line for line in lines if line.strip() and not line.startswith("#")]
     return texts

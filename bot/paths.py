@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.languages import LANGUAGES, file_for
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CONFIG = ROOT / "config.yml"
@@ -13,29 +15,17 @@ ENDPOINTS = ROOT / "endpoints.yml"
 NLU = ROOT / "data" / "nlu.yml"
 # The training data of each language (bot/languages.py); English is data/nlu.yml,
 # which also holds the lookup tables and synonyms of follow-ups.
-NLU_BY_LANGUAGE = {
-    "en": NLU,
-    "ru": ROOT / "data" / "nlu_ru.yml",
-    "kk": ROOT / "data" / "nlu_kk.yml",
-    "ko": ROOT / "data" / "nlu_ko.yml",
-}
+NLU_BY_LANGUAGE = {code: file_for(ROOT / "data", "nlu", code) for code in LANGUAGES}
 # The words for each concept an FAQ question must mention (components/subject_guard.py).
-CONCEPTS_BY_LANGUAGE = {
-    "en": ROOT / "data" / "concepts.yml",
-    "ru": ROOT / "data" / "concepts_ru.yml",
-    "kk": ROOT / "data" / "concepts_kk.yml",
-    "ko": ROOT / "data" / "concepts_ko.yml",
-}
+CONCEPTS_BY_LANGUAGE = {code: file_for(ROOT / "data", "concepts", code) for code in LANGUAGES}
 RULES = ROOT / "data" / "rules.yml"
-CONTENT = ROOT / "content" / "faq.yml"
+CONTENT = ROOT / "content"
+QUESTIONS = CONTENT / "questions"
+TEXTS = CONTENT / "texts.yml"
 SEED = ROOT / "content" / "source" / "faq.txt"
-HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
-HOLDOUT_BY_LANGUAGE = {
-    "en": HOLDOUT,
-    "ru": ROOT / "tests" / "nlu_holdout_ru.yml",
-    "kk": ROOT / "tests" / "nlu_holdout_kk.yml",
-    "ko": ROOT / "tests" / "nlu_holdout_ko.yml",
-}
+# Held-out out-of-scope lines of each language (never trained on); each question's
+# own held-out lines are in its file.
+HOLDOUT_BY_LANGUAGE = {code: file_for(ROOT / "tests", "nlu_holdout", code) for code in LANGUAGES}
 FOLLOWUPS_HOLDOUT = ROOT / "tests" / "followups_holdout.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 

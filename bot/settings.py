@@ -58,7 +58,7 @@ DEFAULTS: dict[str, str] = {
     # Signs the socket.io session ids the Rasa server issues (channels/socketio.py).
     "SESSION_SECRET": "",
     # Answer quality (the action server).
-    "FAQ_CONTENT_FILE": "content/faq.yml",  # relative to the repository, or absolute
+    "FAQ_CONTENT_DIR": "content",  # relative to the repository, or absolute
     "FAQ_FOLLOW_UPS": "true",
     "FAQ_SUGGEST_MIN_CONFIDENCE": "0.3",
     "FAQ_LOG_ANSWERS_BELOW": "0.8",

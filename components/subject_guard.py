@@ -4,7 +4,8 @@ Why. The classifier learns which words point to which question, so a question th
 shares the FAQ's pattern but not its subject is answered with confidence:
 "who are Tokyo's military allies?" got South Korea's allies, "what is the capital of
 Kyrgyzstan?" got why Koreans live there, and "who does South Korea rely on for its
-security?" got South Korea's enemy. So each FAQ intent names, in config.yml:
+security?" got South Korea's enemy. So each FAQ intent names (in its question's
+file; bot/importer.py fills them into this component's config):
 
 - ``requires``: the subjects its question must mention (South Korea's allies needs a
   word for Korea; why Koreans live in Kyrgyzstan needs Korea and Kyrgyzstan);
@@ -17,29 +18,20 @@ lookup tables, data/concepts*.yml). When a question fails, the intent's confiden
 capped below the fallback threshold: the bot does not answer it, and "did you mean"
 can still offer it.
 
-The measurement (held-out and development sets, same model, with and without the
-guard): see the comment at this component in config.yml. Requiring the relation
-word too (not only refusing a contradicting one) rejected a few more out-of-scope
-questions but cost 2-5 points of held-out FAQ accuracy in Russian and Kazakh, where
-relations are said in many ways.
+Why a contradicting relation is refused but a missing one is not: requiring the
+relation word too cost held-out FAQ accuracy in Russian and Kazakh, where relations
+are said in many ways (docs/pipeline.md, measured with `make eval`).
 
 The limit. It checks that words are there, not how they relate: "do Kazakhs need a
 visa for Korea?" names Kazakhs and Korea and still gets the FAQ answer, and North
 Korea's allies name Korea and an alliance. A subject word missing from a list turns a
-right answer into "did you mean"; tests/test_subject_guard.py requires nearly every
-training example to pass, so the lists grow with the data.
-
-Matching: lower case; a Latin or Cyrillic entry matches at the start of a word
-("korea" matches "korean", "корей" matches "корейцы") and may span words ("get
-along"), and anywhere inside a word of LONG_WORD letters or more, which is text typed
-without spaces ("врагюжнойкореи"); a Hangul entry matches anywhere once spaces are
-removed, because Korean particles attach to the word and people often type without
-spaces.
+right answer into "did you mean"; the content check (tools/content_check.py) names
+every paraphrase the guard would refuse, so the lists grow with the data. How words
+match: bot/concepts.py.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -52,52 +44,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
-PREFIX = "concept_"
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-WORD = re.compile(r"\w+")
+from bot.concepts import Matcher, concept_tables, refusal
+
 FILE = "concepts.json"
-# Longer than most Russian and Kazakh words ("қазақстандағы" has 13; "қазақстандықтардың",
-# 18, matches at its start anyway): a run of words typed without spaces.
-LONG_WORD = 14
-
-
-def concept_tables(training_data: TrainingData) -> dict[str, list[str]]:
-    """The ``concept_<name>`` lookup tables, merged by name across files."""
-    tables: dict[str, list[str]] = {}
-    for table in training_data.lookup_tables:
-        if table["name"].startswith(PREFIX):
-            elements = tables.setdefault(table["name"][len(PREFIX) :], [])
-            elements += [str(e).strip().lower() for e in table["elements"] if str(e).strip()]
-    return tables
-
-
-class Matcher:
-    """Which concepts a text mentions."""
-
-    def __init__(self, concepts: dict[str, list[str]]) -> None:
-        self.concepts = concepts
-        self.patterns: dict[str, re.Pattern[str] | None] = {}
-        self.hangul: dict[str, list[str]] = {}
-        self.squashed: dict[str, list[str]] = {}
-        for name, entries in concepts.items():
-            words = [" ".join(WORD.findall(e)) for e in entries if not HANGUL.search(e)]
-            words = sorted({w for w in words if w})
-            alternatives = "|".join(map(re.escape, words))
-            self.patterns[name] = re.compile(rf"(?<!\w)(?:{alternatives})") if words else None
-            self.squashed[name] = [w.replace(" ", "") for w in words]
-            self.hangul[name] = [e.replace(" ", "") for e in entries if HANGUL.search(e)]
-
-    def mentioned(self, text: str) -> set[str]:
-        words = WORD.findall(text.lower())
-        spaced, squashed = " ".join(words), "".join(words)
-        long_words = [word for word in words if len(word) >= LONG_WORD]
-        return {
-            name
-            for name in self.concepts
-            if (self.patterns[name] is not None and self.patterns[name].search(spaced))
-            or any(entry in squashed for entry in self.hangul[name])
-            or any(entry in word for word in long_words for entry in self.squashed[name])
-        }
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -137,7 +86,7 @@ class SubjectGuard(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        concepts = concept_tables(training_data)
+        concepts = concept_tables(training_data.lookup_tables)
         named = {c for names in self.requires.values() for c in names} | self.relations
         unknown = sorted(named - set(concepts))
         if unknown:
@@ -168,14 +117,9 @@ class SubjectGuard(GraphComponent, IntentClassifier):
     def fails(self, intent: str, text: str) -> str | None:
         """Why ``text`` cannot be the question of ``intent``, or None."""
         found = self.matcher.mentioned(text)
-        missing = [name for name in self.requires.get(intent, []) if name not in found]
-        if missing:
-            return f"names no {', '.join(missing)}"
-        own = self.relation.get(intent)
-        others = sorted((found & self.relations) - {own})
-        if own and own not in found and others:
-            return f"names {', '.join(others)}, not {own}"
-        return None
+        return refusal(
+            found, self.requires.get(intent, []), self.relation.get(intent), self.relations
+        )
 
     def _guard(self, message: Message) -> None:
         ranking = message.get(INTENT_RANKING_KEY) or []

@@ -11,12 +11,14 @@ import yaml
 
 from bot import paths
 from bot.paths import ROOT as ROOT
-from channels.inbound import MAX_MESSAGE_CHARS
+from bot.questions import QuestionSource, intent_of, load_all
+from channels.inbound import MAX_USER_MESSAGE_CHARS
 from tools.similarity import normalise as normalise
 
 # The repository's files (one definition each: bot/paths.py), as the tests name them.
-CONTENT_FILE = paths.CONTENT
-HOLDOUT_FILE = paths.HOLDOUT
+CONTENT_DIR = paths.CONTENT
+QUESTIONS_DIR = paths.QUESTIONS
+TEXTS_FILE = paths.TEXTS
 FOLLOWUPS_FILE = paths.FOLLOWUPS_HOLDOUT
 DOMAIN_FILE = paths.DOMAIN
 NLU_FILE = paths.NLU
@@ -61,36 +63,59 @@ def load_seed() -> list[tuple[str, str]]:
 
 
 def text(name: str, language: str = "en") -> str:
-    """A text of content/faq.yml (``texts``) in ``language``."""
-    return content()["texts"][name][language]
+    """A text of content/texts.yml in ``language``."""
+    return texts()["texts"][name][language]
 
 
 def too_long_text(language: str = "en") -> str:
     """The reply to a message over FAQ_MAX_MESSAGE_CHARS, with the limit filled in."""
     template = text("message_too_long", language)
     assert "{max_chars}" in template
-    return template.replace("{max_chars}", f"{MAX_MESSAGE_CHARS:,}")
+    return template.replace("{max_chars}", f"{MAX_USER_MESSAGE_CHARS:,}")
 
 
-def content() -> dict[str, Any]:
-    return load_yaml(CONTENT_FILE)
+def texts() -> dict[str, Any]:
+    """content/texts.yml as parsed YAML."""
+    return load_yaml(TEXTS_FILE)
+
+
+def questions() -> list[QuestionSource]:
+    """The question files, in menu order (bot/questions.py)."""
+    found, problems = load_all(QUESTIONS_DIR)
+    assert problems == [], problems
+    return found
+
+
+def faq_intents() -> list[str]:
+    return [q.intent for q in questions()]
+
+
+def same_topic(question: QuestionSource) -> list[QuestionSource]:
+    """The other questions of ``question``'s topic."""
+    topic = question.facet("topic")
+    return [q for q in questions() if q.facet("topic") == topic and q.id != question.id]
+
+
+def held_out_lines(language: str) -> dict[str, list[str]]:
+    """Each question's held-out lines in ``language``."""
+    return {q.intent: [line.text for line in q.by_language[language].held_out] for q in questions()}
 
 
 def answers_by_intent(language: str = "en") -> dict[str, str]:
-    return {entry["intent"]: entry["answer"][language] for entry in content()["faq"]}
+    return {q.intent: q.by_language[language].answer for q in questions()}
 
 
 def related_by_intent() -> dict[str, list[str]]:
-    return {entry["intent"]: entry.get("related", []) for entry in content()["faq"]}
+    return {q.intent: [intent_of(r) for r in q.related] for q in questions()}
 
 
 def questions_by_intent(language: str = "en") -> dict[str, str]:
-    return {entry["intent"]: entry["question"][language] for entry in content()["faq"]}
+    return {q.intent: q.by_language[language].title for q in questions()}
 
 
 def question_buttons(language: str = "en") -> list[dict[str, str]]:
     return [
-        {"title": e["question"][language], "payload": f"/{e['intent']}"} for e in content()["faq"]
+        {"title": q.by_language[language].title, "payload": f"/{q.intent}"} for q in questions()
     ]
 
 
@@ -101,10 +126,9 @@ def help_buttons(language: str = "en") -> list[dict[str, str]]:
 
 
 def seed_by_intent() -> dict[str, tuple[str, str]]:
-    """Seed (question, answer) per FAQ intent: the content file lists the intents
-    in seed order (tests/test_content.py checks it matches the seed exactly)."""
-    intents = [entry["intent"] for entry in content()["faq"]]
-    return dict(zip(intents, load_seed(), strict=True))
+    """Seed (question, answer) per FAQ intent: the questions' order is the seed's
+    (tests/test_content.py checks it matches the seed exactly)."""
+    return dict(zip(faq_intents(), load_seed(), strict=True))
 
 
 def fallback_texts(language: str = "en") -> list[str]:
@@ -121,7 +145,3 @@ def nlu_examples(path: Path) -> dict[str, list[str]]:
                 line.strip()[2:].strip() for line in lines if line.strip().startswith("- ")
             )
     return examples
-
-
-def faq_intents(domain: dict[str, Any]) -> list[str]:
-    return [i for i in domain["intents"] if isinstance(i, str) and i.startswith("faq_")]

@@ -25,7 +25,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from actions.unanswered import Unanswered, UnansweredLog, conversation_hash, table, utcnow
+from actions.unanswered import UnansweredLog, UnansweredQuestion, conversation_hash, table, utcnow
 from scripts.actions import MAX_BODY_BYTES
 from tests import helpers
 from tools.support.processes import server_env, start_actions, start_rasa, wait_ready
@@ -305,8 +305,10 @@ def test_the_unanswered_log_is_purged_at_start_without_any_traffic(tmp_path):
     url = f"sqlite:///{tmp_path / 'log.db'}"
     log = UnansweredLog(url, retention_days=90)
 
-    def entry(text: str) -> Unanswered:
-        return Unanswered("fallback", text, "rest", (("out_of_scope", 0.9),), sender_id="rest:x")
+    def entry(text: str) -> UnansweredQuestion:
+        return UnansweredQuestion(
+            "fallback", text, "rest", (("out_of_scope", 0.9),), sender_id="rest:x"
+        )
 
     # Fresh first: a write purges rows older than the retention before its own time.
     log.record(entry("a fresh question"))

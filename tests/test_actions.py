@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from actions.unanswered import UnansweredLog, utcnow
 from bot.content import ContentStore
 from tests import helpers
 
-FAQ_INTENTS = helpers.faq_intents(helpers.load_yaml(helpers.DOMAIN_FILE))
+FAQ_INTENTS = helpers.faq_intents()
 
 
 def parse_data(intent: str | None, text: str, ranking: list[tuple[str, float]]) -> dict:
@@ -240,7 +241,9 @@ async def test_none_of_these_without_a_did_you_mean_only_apologises(domain, log)
 
 def test_the_log_keeps_only_text_channel_time_intents_and_id_hash_and_forgets_old_rows(tmp_path):
     log = UnansweredLog(f"sqlite:///{tmp_path / 'log.db'}", retention_days=30)
-    old = unanswered.Unanswered("fallback", "an old question", "telegram", (("faq_a", 0.2),))
+    old = unanswered.UnansweredQuestion(
+        "fallback", "an old question", "telegram", (("faq_a", 0.2),)
+    )
     log.record(old, now=utcnow() - timedelta(days=31))
     assert [e.text for e in log.entries()] == ["an old question"]
     log.record(dataclasses.replace(old, text="a new question"))
@@ -291,7 +294,9 @@ async def test_the_help_menu_ends_with_forget_me_in_the_conversations_language(d
 
 async def test_forget_me_deletes_only_the_askers_logged_questions_and_confirms(domain, log):
     def logged_in(sender: str, text: str) -> None:
-        entry = unanswered.Unanswered("fallback", text, "rest", (("faq_a", 0.2),), sender_id=sender)
+        entry = unanswered.UnansweredQuestion(
+            "fallback", text, "rest", (("faq_a", 0.2),), sender_id=sender
+        )
         log.record(entry)
 
     logged_in("rest:me", "my question")
@@ -398,17 +403,18 @@ async def test_an_unsupported_language_gets_the_english_list_of_languages(domain
     intent = "faq_why_koreans_in_kazakhstan"
     tracker = tracker_for(intent, "Warum gibt es so viele Koreaner in Kasachstan?", language="ru")
     events = await ActionAnswerFaq().run(dispatcher, tracker, domain)
-    assert texts(dispatcher) == [helpers.content()["unsupported_language"]]
+    assert texts(dispatcher) == [helpers.texts()["unsupported_language"]]
     assert slot_events(events, "language") == []  # the conversation's language stays
     (entry,) = log.entries()
     assert entry.kind == "unsupported_language"
 
 
 def test_content_edits_take_effect_without_a_restart(tmp_path: Path):
-    path = tmp_path / "faq.yml"
-    original = helpers.CONTENT_FILE.read_text(encoding="utf-8")
-    path.write_text(original, encoding="utf-8")
-    store = ContentStore(path)
+    folder = tmp_path / "content"
+    shutil.copytree(helpers.CONTENT_DIR, folder)
+    path = folder / "questions" / "kazakhs_in_korea.yml"
+    original = path.read_text(encoding="utf-8")
+    store = ContentStore(folder)
     seed_answer = store.get().language("en").answer_for("faq_kazakhs_in_korea")
 
     path.write_text(original.replace(seed_answer, "An edited answer."), encoding="utf-8")
@@ -416,7 +422,7 @@ def test_content_edits_take_effect_without_a_restart(tmp_path: Path):
     os.utime(path, (future, future))
     assert store.get().language("en").answer_for("faq_kazakhs_in_korea") == "An edited answer."
 
-    path.write_text("faq: [oops", encoding="utf-8")  # a broken edit keeps the last good one
+    path.write_text("order: [oops", encoding="utf-8")  # a broken edit keeps the last good one
     os.utime(path, (future + 5, future + 5))
     assert store.get().language("en").answer_for("faq_kazakhs_in_korea") == "An edited answer."
 

@@ -43,7 +43,7 @@ def test_held_out_accuracy_and_out_of_scope_rejection(bot, language):
 def test_held_out_follow_ups_never_get_another_questions_answer(bot):
     """tests/followups_holdout.yml through the running server's NLU and the
     actions' own resolution (tools/evaluate.answered_follow_up)."""
-    content = Content.load(helpers.CONTENT_FILE).language("en")
+    content = Content.load(helpers.CONTENT_DIR).language("en")
     results = [
         (pair, answered_follow_up(content, bot.parse(pair.first), bot.parse(pair.follow_up)))
         for pair in load_follow_ups(helpers.FOLLOWUPS_FILE)

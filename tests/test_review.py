@@ -9,7 +9,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 
-from actions.unanswered import FALLBACK, LOW_CONFIDENCE, Unanswered, UnansweredLog
+from actions.unanswered import FALLBACK, LOW_CONFIDENCE, UnansweredLog, UnansweredQuestion
 from tools.review import DEFAULT_SIMILARITY, group
 from tools.similarity import STOPWORDS, similarity
 
@@ -61,7 +61,9 @@ def test_a_planted_control_or_line_cannot_forge_the_review(tmp_path):
     log = UnansweredLog(db, retention_days=90)
     start = datetime(2026, 3, 1, 12, 0)
     for minute, (kind, channel, text, intent) in enumerate(SENT):
-        entry = Unanswered(kind, text, channel, ((intent, 0.5),), sender_id=f"rest:{minute}")
+        entry = UnansweredQuestion(
+            kind, text, channel, ((intent, 0.5),), sender_id=f"rest:{minute}"
+        )
         log.record(entry, now=start + timedelta(minutes=minute))
     real_groups = group(log.entries(), DEFAULT_SIMILARITY)
     assert len(real_groups) == len(SENT)  # five unrelated questions, five groups

@@ -1,9 +1,8 @@
 """The subject guard (components/subject_guard.py): its word lists cover the training
-data, its configuration names every FAQ intent, and it caps what it should."""
+data, its configuration (derived from the questions' files) names every FAQ intent,
+and it caps what it should."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -14,14 +13,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import paths
+from bot.importer import standalone_config
 from components.subject_guard import Matcher, SubjectGuard, concept_tables
 from tests import helpers
 
-ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
-
 
 def pipeline_entry(name: str) -> dict:
-    return next(c for c in helpers.load_yaml(paths.CONFIG)["pipeline"] if c["name"].endswith(name))
+    """A component's config as Rasa trains it: config.yml through the importer."""
+    return next(c for c in standalone_config()["pipeline"] if c["name"].endswith(name))
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +38,11 @@ def concept_files() -> TrainingData:
 @pytest.fixture(scope="module")
 def concepts(concept_files) -> dict[str, list[str]]:
     """The word lists as the component trains on them."""
-    return concept_tables(concept_files)
+    return concept_tables(concept_files.lookup_tables)
 
 
 def test_every_faq_intent_requires_concepts_that_exist(requires, concepts, concept_files):
-    faq = helpers.faq_intents(helpers.load_yaml(paths.DOMAIN))
+    faq = helpers.faq_intents()
     assert sorted(requires) == sorted(faq)
     relation = pipeline_entry("SubjectGuard")["relation"]
     assert set(relation) <= set(faq)
@@ -58,25 +57,18 @@ def test_the_cap_is_below_the_fallback_threshold():
     assert pipeline_entry("SubjectGuard")["cap"] < pipeline_entry("FallbackClassifier")["threshold"]
 
 
-# Examples the lists leave out on purpose (the entry would be a word any question
-# has: "like", "help", "our"); they get "did you mean" instead of the answer.
-MAX_UNCOVERED = 0.015
-
-
 @pytest.mark.parametrize("language", list(paths.NLU_BY_LANGUAGE))
-def test_faq_training_examples_pass_the_guard(language, requires, concepts, tmp_path):
+def test_every_paraphrase_passes_its_own_questions_guard(language, concepts, tmp_path):
+    """The trained component agrees with the content check (bot/concepts.py), which
+    refuses any paraphrase its question's guard would refuse."""
     component = guard(concepts, tmp_path)
-    examples = helpers.nlu_examples(paths.NLU_BY_LANGUAGE[language])
-    lacking, total = [], 0
-    for intent in requires:
-        for text in examples.get(intent, []):
-            total += 1
-            reason = component.fails(intent, ANNOTATION.sub(r"\1", text))
-            if reason:
-                lacking.append(f"{intent}: {text!r} {reason}")
-    print("\n".join(lacking))
-    assert total > 200
-    assert len(lacking) <= MAX_UNCOVERED * total, "\n".join(lacking)
+    lacking = [
+        f"{q.intent}: {line.text!r} {reason}"
+        for q in helpers.questions()
+        for line in q.by_language[language].paraphrases
+        if (reason := component.fails(q.intent, line.text))
+    ]
+    assert lacking == []
 
 
 def test_matching_rules():

@@ -1,6 +1,6 @@
 """`make eval`: the NLU evaluation harness.
 
-On the held-out set of each language (``tests/nlu_holdout*.yml``, never trained
+On the held-out set of each language (``tools.evaluate.holdout``, never trained
 on) and with k-fold cross-validation over the training data of every language
 (``data/nlu*.yml``) it prints, per language, FAQ accuracy, out-of-scope
 rejection, wrong answers, per-intent precision, recall and F1, the errors, a
@@ -38,7 +38,7 @@ from tools.evaluate import (
     answered_follow_up,
     errors,
     follow_up_errors,
-    load_examples,
+    holdout,
     load_follow_ups,
     score,
     score_follow_ups,
@@ -260,14 +260,16 @@ def confusion_png(predictions: list[Prediction], path: Path) -> None:
 
 
 def cross_validate(folds: int) -> list[Prediction]:
-    """Train on k-1 folds of data/nlu*.yml and predict the k-th, for every fold."""
+    """Train on k-1 folds of the training data (data/*.yml and the questions'
+    paraphrases) and predict the k-th, for every fold."""
     from rasa.model_training import train_nlu
-    from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.training_data import TrainingData
+    from rasa.shared.utils.io import write_yaml
     from sklearn.model_selection import StratifiedKFold
 
-    files = [*paths.NLU_BY_LANGUAGE.values(), *paths.CONCEPTS_BY_LANGUAGE.values()]
-    data = TrainingData().merge(*(load_data(str(p)) for p in files))
+    from bot.importer import all_training_data, standalone_config
+
+    data = all_training_data()
     messages = data.intent_examples
     intents = [m.get("intent") for m in messages]
     # One table per name: the YAML writer keeps only one of several with a name
@@ -279,6 +281,9 @@ def cross_validate(folds: int) -> list[Prediction]:
     predictions: list[Prediction] = []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
     with tempfile.TemporaryDirectory() as tmp:
+        # The importer would add every paraphrase back: each fold trains without it.
+        config = Path(tmp) / "config.yml"
+        write_yaml(standalone_config(), config)
         for fold, (train_idx, test_idx) in enumerate(splitter.split(messages, intents), 1):
             print(f"  fold {fold}/{folds}: training on {len(train_idx)} examples", flush=True)
             train_file = Path(tmp) / f"train_{fold}.yml"
@@ -288,7 +293,7 @@ def cross_validate(folds: int) -> list[Prediction]:
                 lookup_tables=tables,
             )
             train_file.write_text(fold_data.nlu_as_yaml())
-            model = train_nlu(str(CONFIG), str(train_file), tmp, fixed_model_name=f"fold{fold}")
+            model = train_nlu(str(config), str(train_file), tmp, fixed_model_name=f"fold{fold}")
             agent = load_agent(Path(model))
             held = [(messages[i].get("text"), intents[i]) for i in test_idx]
             predictions += asyncio.run(predict(agent, held))
@@ -305,10 +310,7 @@ def main() -> None:
 
     print("Evaluating the held-out sets...", flush=True)
     agent = load_agent(args.model)
-    holdouts = {
-        language: asyncio.run(predict(agent, load_examples(paths.HOLDOUT_BY_LANGUAGE[language])))
-        for language in LANGUAGES
-    }
+    holdouts = {language: asyncio.run(predict(agent, holdout(language))) for language in LANGUAGES}
     holdout = holdouts["en"]
     follow_ups = asyncio.run(follow_up_results(agent, load_follow_ups(paths.FOLLOWUPS_HOLDOUT)))
     follow_up_scores = score_follow_ups(follow_ups)

@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from actions.unanswered import KINDS, Unanswered, UnansweredLog, utcnow
+from actions.unanswered import KINDS, UnansweredLog, UnansweredQuestion, utcnow
 from bot.printable import escape
 from tools.similarity import STOPWORDS, similarity
 
@@ -34,10 +34,10 @@ SHOWN_TEXTS = 5
 
 @dataclass
 class Group:
-    entries: list[Unanswered] = field(default_factory=list)  # newest first
+    entries: list[UnansweredQuestion] = field(default_factory=list)  # newest first
 
     @property
-    def newest(self) -> Unanswered:
+    def newest(self) -> UnansweredQuestion:
         return self.entries[0]
 
     def leaning(self) -> str:
@@ -50,7 +50,7 @@ class Group:
         return f"{escape(intent)} ({sum(confidences) / len(confidences):.2f})"
 
 
-def group(entries: list[Unanswered], threshold: float) -> list[Group]:
+def group(entries: list[UnansweredQuestion], threshold: float) -> list[Group]:
     """Greedy grouping, newest first: a question joins the first group whose
     newest question is at least ``threshold`` similar, else starts a group."""
     groups: list[Group] = []
