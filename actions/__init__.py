@@ -14,6 +14,6 @@
   the language switch) and ``action_message_too_long``.
 - ``language``: which language a message is in, and which to reply in.
 
-User-facing text lives in ``content/faq.yml`` (in four languages), never in code;
+User-facing text lives in ``content/`` (in every language), never in code;
 bot/content.py reads it, for the actions and for the Rasa server's own replies.
 """

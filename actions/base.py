@@ -22,7 +22,7 @@ TOPIC_SLOT = "faq_topic"
 
 
 class ContentAction(Action, metaclass=ABCMeta):
-    """An action that replies from ``content/faq.yml``, in the conversation's language.
+    """An action that replies from the content (``bot/content.py``), in the conversation's language.
 
     The language is chosen first (actions/language.py) and remembered in the
     ``language`` slot. A message in a language the bot does not speak gets the

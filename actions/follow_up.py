@@ -6,7 +6,7 @@ then?". NLU classifies such a message as ``follow_up`` and extracts what it name
 (entities ``country``, ``side``, ``relation``, ``aspect``: lookup tables and synonyms
 in data/nlu.yml). The conversation's topic is the ``faq_topic`` slot, set by every
 answer. The question meant is the one of the same topic whose facets
-(content/faq.yml) match what the follow-up names, the rest as before
+(their question files) match what the follow-up names, the rest as before
 (``LanguageContent.follow_up``):
 
 - one question fits: its answer, verbatim, with the usual follow-up buttons, and it
@@ -39,7 +39,7 @@ FOLLOW_UP_INTENT = "follow_up"
 # subject the conversation supplies counts, and a guess with less than half the
 # probability does not.
 RELATED_MIN_CONFIDENCE = 0.5
-# The entities a follow-up may name: the facet names of content/faq.yml.
+# The entities a follow-up may name: the facet names of the question files.
 FACET_ENTITIES = ("country", "side", "relation", "aspect")
 
 
@@ -95,7 +95,7 @@ def offered_follow_up(
 ) -> str | None:
     """For a message NLU was unsure about, whose best ``guess`` is (intent,
     confidence): the question of another topic that the last answer offered as a
-    button (``related`` in content/faq.yml), when it is that guess with at least
+    button (``related`` in its question file), when it is that guess with at least
     RELATED_MIN_CONFIDENCE and the message names nothing that question is not about;
     else None. "Why are there Koreans there, anyway?" after "Is Korean spoken in
     Kazakhstan?" names no Kazakhstan, so the subject guard holds it at its cap; the

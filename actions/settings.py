@@ -26,7 +26,7 @@ def _flag(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    # Offer follow-up questions (content/faq.yml `related`) as buttons after answers.
+    # Offer follow-up questions (each question's `related`) as buttons after answers.
     follow_ups: bool
     # "Did you mean": on nlu_fallback, FAQ intents with at least this confidence
     # are offered as candidates. Chosen from the `make eval` band sweep.

@@ -1,5 +1,5 @@
 """``action_small_talk``: greetings, help, thanks, goodbye, "are you a bot?";
-and ``action_message_too_long``. Their texts are in content/faq.yml (``texts``),
+and ``action_message_too_long``. Their texts are in content/texts.yml,
 in every language, like the answers."""
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ class LanguageContent:
     did_you_mean_prompt: str
     none_of_these_button: str
     none_of_these_reply: str
-    # The Telegram channel's reply to a non-text message (channels/telegram.py).
+    # The Telegram channel's reply to a non-text message (channels/telegram/input.py).
     text_only_reply: str
     # A typed follow-up whose combination has no question (actions/follow_up.py).
     follow_up_no_answer: str

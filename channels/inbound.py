@@ -47,11 +47,11 @@ MAX_ID_CHARS = 128
 # socket.io packet cap; 64 KiB holds the longest message in any script.
 MAX_BODY_BYTES = settings.get_int("SANIC_REQUEST_MAX_SIZE")
 MAX_JSON_DEPTH = 32
-MAX_MESSAGE_CHARS = settings.get_int("FAQ_MAX_MESSAGE_CHARS")
+MAX_USER_MESSAGE_CHARS = settings.get_int("FAQ_MAX_MESSAGE_CHARS")
 # What an over-long message becomes. ``nlu_fallback`` is Rasa's built-in intent
 # for "not classified", so it needs no NLU examples; the ``max_chars`` entity
 # selects the rule (data/rules.yml) and fills the slot the reply quotes.
-TOO_LONG_PAYLOAD = "/nlu_fallback" + json.dumps({"max_chars": f"{MAX_MESSAGE_CHARS:,}"})
+TOO_LONG_PAYLOAD = "/nlu_fallback" + json.dumps({"max_chars": f"{MAX_USER_MESSAGE_CHARS:,}"})
 # Rasa's own intents, which no button of this bot sends: a user may not type them.
 INTERNAL_INTENTS = frozenset({"nlu_fallback", "session_start", "restart", "back"})
 # Unicode's control characters (category Cc) except tab and newline, and lone
@@ -105,7 +105,7 @@ def user_text(message: Any) -> UserText:
     text = clean_text(message)
     if not text:
         raise BadInput("'message' must contain some text")
-    if len(text) > MAX_MESSAGE_CHARS:
+    if len(text) > MAX_USER_MESSAGE_CHARS:
         # Not classified: the reply states the limit, and the tracker keeps the
         # turn with the message's length (not its text).
         return UserText(TOO_LONG_PAYLOAD, {"original_length": len(message)})

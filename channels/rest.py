@@ -21,9 +21,11 @@ erasure. Here a turn that could not be stored is a ``503`` with
 text. ``?stream=true`` is refused with a 400: Rasa's streaming reply raised an
 ``AttributeError`` here and carried the internal ``rest:<sender>`` ids.
 
-A message longer than ``FAQ_MAX_MESSAGE_CHARS`` is not classified at all: it
-reaches Rasa as an internal payload with its length in the metadata, and a
-rule answers ``utter_message_too_long``, which states the limit. (Bodies over
+A message longer than ``FAQ_MAX_MESSAGE_CHARS`` is not classified at all, on
+this channel as on every other: ``inbound.user_turn`` (channels/inbound.py)
+passes it to Rasa as ``/nlu_fallback{"max_chars": …}`` with its length in the
+metadata, and a rule (data/rules.yml) runs ``action_message_too_long``, which
+sends the content's ``message_too_long`` text with the limit. (Bodies over
 ``SANIC_REQUEST_MAX_SIZE`` bytes never get here: Sanic answers 413.)
 """
 

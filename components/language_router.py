@@ -16,7 +16,7 @@ identifier (per-script n-gram counts from the training files) is stored with the
 model, and the classifiers are Rasa's own ``LogisticRegressionClassifier`` with the
 same settings, over the same features.
 
-The measurement (held-out and development sets; the table is in config.yml): a
+The measurement (held-out and development sets; the table is in docs/pipeline.md): a
 separate English classifier answers the English held-out set at 0.990 / 1.000 and
 leaves the others unchanged. Separate classifiers for every language missed two
 targets (Kazakh out-of-scope rejection 0.944, Korean FAQ accuracy 0.944), so Russian,

@@ -25,7 +25,7 @@ BOT_USER_ID = "U0FAQBOT"
 BOT_ID = "B0FAQBOT"
 TEAM_ID = "T0FAQTEST"
 # Slack's limits: characters per message text and per section block's text (kept
-# apart from channels/slack.py's, so that a wrong limit there fails the tests).
+# apart from channels/slack/output.py's, so that a wrong limit there fails the tests).
 MAX_TEXT_CHARS = 40_000
 MAX_SECTION_CHARS = 3000
 

@@ -60,7 +60,11 @@ def conflicts(examples: dict[str, list[str]], threshold: float) -> list[str]:
 
 @pytest.fixture(scope="module")
 def training() -> dict[str, list[str]]:
-    return helpers.nlu_examples(helpers.NLU_FILE)
+    """The English training examples: data/nlu.yml and each question's paraphrases."""
+    examples = helpers.nlu_examples(helpers.NLU_FILE)
+    for q in helpers.questions():
+        examples[q.intent] = [line.text for line in q.by_language["en"].paraphrases]
+    return examples
 
 
 def test_no_near_duplicate_examples_across_intents(training):

@@ -21,7 +21,7 @@ def test_the_nine_seed_questions_get_their_answers_word_for_word(bot, seed):
 @pytest.mark.parametrize("language", ["ru", "kk", "ko"])
 def test_each_seed_question_in_each_language_gets_the_answer_in_that_language(bot, language):
     """The nine questions as asked in Russian, Kazakh and Korean (the button titles
-    of content/faq.yml) get their answers, exactly, in that language; the
+    of the question files) get their answers, exactly, in that language; the
     conversation stays in it for a button click and for "ok"."""
     sender = f"lang-{language}-{uuid.uuid4().hex}"
     answers = helpers.answers_by_intent(language)

@@ -34,7 +34,7 @@ import requests
 import websockets
 
 from channels import socketio as channel
-from channels.inbound import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MESSAGE_CHARS, BadInput
+from channels.inbound import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_USER_MESSAGE_CHARS, BadInput
 from tests import helpers
 
 REPLY_TIMEOUT_S = 30
@@ -329,7 +329,7 @@ async def test_a_typed_payload_is_refused_and_never_echoed(bot, seed, payload, r
 
 async def test_messages_get_the_rest_length_cap_and_cleaning(bot, domain, seed):
     question, answer = seed[8]
-    too_long = "x" * (MAX_MESSAGE_CHARS + 1)
+    too_long = "x" * (MAX_USER_MESSAGE_CHARS + 1)
     async with Session(bot.rasa.url) as session:
         await session.send(too_long, metadata={"note": "a\x00b", "deep": {"n": "\ud800"}})
         assert (await session.reply())["text"] == helpers.too_long_text()
@@ -338,7 +338,7 @@ async def test_messages_get_the_rest_length_cap_and_cleaning(bot, domain, seed):
 
     long_turn, cleaned_turn = user_turns(bot, session.session_id)
     assert long_turn["parse_data"]["intent"]["name"] == "nlu_fallback"
-    assert long_turn["text"] == f'/nlu_fallback{{"max_chars": "{MAX_MESSAGE_CHARS:,}"}}'
+    assert long_turn["text"] == f'/nlu_fallback{{"max_chars": "{MAX_USER_MESSAGE_CHARS:,}"}}'
     assert long_turn["metadata"]["original_length"] == len(too_long)
     assert long_turn["metadata"]["note"] == "a\ufffdb"
     assert long_turn["metadata"]["deep"] == {"n": "\ufffd"}

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from channels.inbound import MAX_MESSAGE_CHARS
+from channels.inbound import MAX_USER_MESSAGE_CHARS
 from tests import helpers
 from tools.support.processes import request_max_bytes
 
@@ -36,10 +36,10 @@ def test_a_body_over_the_cap_gets_413_and_the_bot_keeps_answering(bot, domain, s
 @pytest.mark.parametrize(
     "message",
     [
-        "x" * (MAX_MESSAGE_CHARS + 1),
+        "x" * (MAX_USER_MESSAGE_CHARS + 1),
         "why are there koreans in kazakhstan " * 100,
-        "고" * (MAX_MESSAGE_CHARS + 1),  # characters are counted, not bytes
-        "😀" * (MAX_MESSAGE_CHARS + 1),
+        "고" * (MAX_USER_MESSAGE_CHARS + 1),  # characters are counted, not bytes
+        "😀" * (MAX_USER_MESSAGE_CHARS + 1),
     ],
     ids=["one over the cap", "words", "korean", "emoji"],
 )
@@ -53,15 +53,16 @@ def test_an_over_long_message_gets_the_limit_and_is_recorded(bot, domain, messag
     # Not classified: the text is not in the tracker, only the limit.
     assert message[:50] not in user["text"]
     assert [(e["entity"], e["value"]) for e in user["parse_data"]["entities"]] == [
-        ("max_chars", f"{MAX_MESSAGE_CHARS:,}")
+        ("max_chars", f"{MAX_USER_MESSAGE_CHARS:,}")
     ]
 
 
 def test_a_message_of_exactly_the_cap_is_classified(bot, domain, seed):
     question, answer = seed[4]
-    padding = " and " + "tell me more " * MAX_MESSAGE_CHARS
-    at_cap = (question + padding)[:MAX_MESSAGE_CHARS]
+    padding = " and " + "tell me more " * MAX_USER_MESSAGE_CHARS
+    at_cap = (question + padding)[:MAX_USER_MESSAGE_CHARS]
     texts = bot.texts(at_cap)
     assert texts and helpers.too_long_text() not in texts
     # Surrounding white space does not count towards the cap.
-    assert bot.texts(" " * MAX_MESSAGE_CHARS + question + "\n" * MAX_MESSAGE_CHARS) == [answer]
+    padded = " " * MAX_USER_MESSAGE_CHARS + question + "\n" * MAX_USER_MESSAGE_CHARS
+    assert bot.texts(padded) == [answer]

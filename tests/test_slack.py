@@ -31,7 +31,7 @@ import redis
 import requests
 
 from channels.disabled import DisabledChannel
-from channels.inbound import MAX_JSON_DEPTH, MAX_MESSAGE_CHARS
+from channels.inbound import MAX_JSON_DEPTH, MAX_USER_MESSAGE_CHARS
 from channels.slack import (
     DEFAULT_API_BASE_URL,
     MAX_RETRY_AFTER_S,
@@ -40,9 +40,9 @@ from channels.slack import (
     escape_text,
     escaped_length,
     retry_after,
-    split_text,
     unescape_text,
 )
+from channels.text import split_text
 from stores import handled_events
 from tests import helpers
 from tests.fake_slack import (
@@ -361,7 +361,7 @@ def test_conversations_are_kept_under_the_slack_namespace(slack, seed):
 
 def test_an_over_long_message_gets_the_limit(slack, domain):
     dm = Dm()
-    message = "why are there koreans in kazakhstan " * (MAX_MESSAGE_CHARS // 30)
+    message = "why are there koreans in kazakhstan " * (MAX_USER_MESSAGE_CHARS // 30)
     assert texts(ask(slack, dm, message, 1)) == [helpers.too_long_text()]
 
 

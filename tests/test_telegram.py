@@ -23,12 +23,8 @@ import pytest
 import requests
 
 from channels.disabled import DisabledChannel
-from channels.telegram import (
-    MAX_MESSAGE_CHARS,
-    ConfigurableTelegramOutput,
-    EnvTelegramInput,
-    split_message,
-)
+from channels.telegram import TELEGRAM_MAX_REPLY_CHARS, ConfigurableTelegramOutput, EnvTelegramInput
+from channels.text import split_text
 from tests import helpers
 from tests.fake_telegram import BOT_ID, BOT_USERNAME, TIME_OUT, TOKEN, TOO_MANY_REQUESTS, FakeBotApi
 from tools.support.processes import start_bot
@@ -296,13 +292,13 @@ def test_a_tap_on_a_refused_payload_is_still_acknowledged(telegram):
 
 
 def test_a_typed_intent_payload_goes_through_the_input_rules(telegram, seed):
-    intent = helpers.content()["faq"][2]["intent"]
+    intent = helpers.faq_intents()[2]
     assert telegram.say(f"/{intent}", chat_id=1007) == [seed[2][1]]
 
 
 def test_an_over_long_message_gets_the_length_limit(telegram, domain, seed):
     question = seed[0][0]
-    message = (question + " ") * (1 + helpers.MAX_MESSAGE_CHARS // len(question))
+    message = (question + " ") * (1 + helpers.MAX_USER_MESSAGE_CHARS // len(question))
     assert telegram.say(message, chat_id=1008) == [helpers.too_long_text()]
 
 
@@ -497,26 +493,43 @@ def long_text(seed: list[tuple[str, str]]) -> str:
     answers = [answer for _question, answer in seed]
     paragraphs = "\n\n".join(answers * 12)
     one_line = " ".join(answers * 30)
-    return "\n\n".join([paragraphs, one_line, "x" * (MAX_MESSAGE_CHARS + 10), answers[0]])
+    return "\n\n".join([paragraphs, one_line, "x" * (TELEGRAM_MAX_REPLY_CHARS + 10), answers[0]])
+
+
+def cuts(pieces: list[str], text: str) -> list[str]:
+    """What lies between consecutive ``pieces`` in ``text``, asserting that they
+    are ``text`` in order with nothing but white space left out."""
+    gaps, at = [], 0
+    for piece in pieces:
+        start = at + len(text[at:]) - len(text[at:].lstrip())
+        assert piece and text.startswith(piece, start)
+        gaps.append(text[at:start])
+        at = start + len(piece)
+    assert not text[at:].strip()
+    return gaps[1:]
+
+
+def split(text: str) -> list[str]:
+    return split_text(text, TELEGRAM_MAX_REPLY_CHARS)
 
 
 def test_a_long_text_is_split_at_paragraphs_then_lines_then_words(seed):
     answers = [answer for _question, answer in seed]
     paragraphs = "\n\n".join(answers * 20)
-    pieces = split_message(paragraphs)
-    assert len(pieces) > 1 and "".join(pieces) == paragraphs
-    assert all(len(p) <= MAX_MESSAGE_CHARS for p in pieces)
-    assert all(p.endswith("\n\n") for p in pieces[:-1])
+    pieces = split(paragraphs)
+    assert len(pieces) > 1
+    assert all(len(p) <= TELEGRAM_MAX_REPLY_CHARS for p in pieces)
+    assert set(cuts(pieces, paragraphs)) == {"\n\n"}
     lines = "\n".join(answers * 20)
-    assert all(p.endswith("\n") for p in split_message(lines)[:-1])
+    assert set(cuts(split(lines), lines)) == {"\n"}
     words = " ".join(answers * 20)
-    assert all(p.endswith(" ") for p in split_message(words)[:-1])
-    word = "x" * (2 * MAX_MESSAGE_CHARS + 1)
-    assert [len(p) for p in split_message(word)] == [MAX_MESSAGE_CHARS, MAX_MESSAGE_CHARS, 1]
-    assert split_message(answers[0]) == [answers[0]]
+    assert set(cuts(split(words), words)) == {" "}
+    word = "x" * (2 * TELEGRAM_MAX_REPLY_CHARS + 1)
+    assert [len(p) for p in split(word)] == [TELEGRAM_MAX_REPLY_CHARS, TELEGRAM_MAX_REPLY_CHARS, 1]
+    assert split(answers[0]) == [answers[0]]
 
 
-async def test_a_long_reply_is_sent_in_pieces_that_join_back_to_it(seed):
+async def test_a_long_reply_is_sent_in_pieces_that_lose_only_the_space_at_the_cuts(seed):
     api = FakeBotApi().start()
     output = ConfigurableTelegramOutput(TOKEN, api.base_url)
     text = long_text(seed)
@@ -528,8 +541,8 @@ async def test_a_long_reply_is_sent_in_pieces_that_join_back_to_it(seed):
         api.stop()
     sent = api.sent_to(-100900)
     assert len(sent) > 3
-    assert all(len(m["text"]) <= MAX_MESSAGE_CHARS for m in sent)
-    assert "".join(m["text"] for m in sent) == text
+    assert all(len(m["text"]) <= TELEGRAM_MAX_REPLY_CHARS for m in sent)
+    assert set(cuts([m["text"] for m in sent], text)) <= {"\n\n", "\n", " ", ""}
     # The buttons come with the last piece.
     assert ["reply_markup" in m for m in sent] == [False] * (len(sent) - 1) + [True]
     assert [b["callback_data"] for (b,) in keyboard(sent[-1])] == [b["payload"] for b in buttons]

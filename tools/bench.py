@@ -16,13 +16,17 @@ Rasa). Both are measured the same way:
   throughput; every reply is checked against the expected answer;
 - one conversation of 400 turns (seed questions and chit-chat), one message
   at a time: p50 of turns 1-50 against turns 351-400;
-- peak RSS of each process of both servers; held-out NLU accuracy (tests/nlu_holdout.yml).
+- peak RSS of each process of both servers; held-out NLU accuracy (English: tools.evaluate.holdout).
 
 Then our configuration again as two Rasa instances of one process each,
 sharing PostgreSQL and Redis (docs/production.md), the load spread over both,
 for the scaling figures.
 
-Usage: python -m tools.bench [--skip-stock] [--skip-cluster] [--scale F]
+Last, the cost as the FAQ grows: a made-up FAQ of 200 questions against today's
+(tools/bench_scale.py).
+
+Usage: python -m tools.bench [--skip-stock] [--skip-cluster] [--skip-faq-growth]
+       [--scale F] [--only faq-growth]
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ import requests
 from bot import paths
 from bot.content import Content
 from bot.paths import ROOT
-from tools.evaluate import Prediction, load_examples, score
+from tools.evaluate import Prediction, holdout, score
 from tools.support.processes import Server, server_env, start_bot, start_rasa, wait_ready
 
 LEVELS = (1, 8, 32)
@@ -258,7 +262,7 @@ async def long_conversation(url: str, turns: int = LONG_TURNS) -> dict[str, floa
 
 def holdout_accuracy(rasa: Server, token: str) -> dict[str, float]:
     predictions = []
-    for text, expected in load_examples(paths.HOLDOUT):
+    for text, expected in holdout("en"):
         parsed = requests.post(
             rasa.url + "/model/parse", params={"token": token}, json={"text": text}, timeout=60
         ).json()
@@ -472,7 +476,15 @@ def main() -> None:
     parser.add_argument("--skip-stock", action="store_true", help="only our configuration")
     parser.add_argument("--skip-cluster", action="store_true", help="no two-instance run")
     parser.add_argument("--scale", type=float, default=1.0, help="scale the message counts")
+    parser.add_argument("--skip-faq-growth", action="store_true", help="no 200-question FAQ")
+    parser.add_argument("--only", choices=["faq-growth"], help="run only this part")
     args = parser.parse_args()
+    # Imported here: tools.bench_scale uses this module's helpers.
+    from tools import bench_scale
+
+    if args.only == "faq-growth":
+        bench_scale.run()
+        return
 
     results: dict[str, object] = {"cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
     workdir = Path(tempfile.mkdtemp(prefix="faq-bench-"))
@@ -501,6 +513,8 @@ def main() -> None:
                  f"{c['p95_ms']} / {c['throughput_msg_s']}", "-", "")
             )  # fmt: skip
     results["targets"] = targets(ours, stock, cluster)
+    if not args.skip_faq_growth:
+        results["faq_growth"] = bench_scale.run()
     out = ROOT / "reports" / "bench.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -311,11 +311,11 @@ def main() -> None:
     print("Evaluating the held-out sets...", flush=True)
     agent = load_agent(args.model)
     holdouts = {language: asyncio.run(predict(agent, holdout(language))) for language in LANGUAGES}
-    holdout = holdouts["en"]
+    english = holdouts["en"]
     follow_ups = asyncio.run(follow_up_results(agent, load_follow_ups(paths.FOLLOWUPS_HOLDOUT)))
     follow_up_scores = score_follow_ups(follow_ups)
     REPORTS.mkdir(exist_ok=True)
-    confusion_png(holdout, REPORTS / "confusion_holdout.png")
+    confusion_png(english, REPORTS / "confusion_holdout.png")
 
     lines = [
         "# NLU evaluation",
