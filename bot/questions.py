@@ -175,7 +175,6 @@ def load(path: Path) -> tuple[QuestionSource | None, list[Problem]]:
                 return found
         return 1
 
-
     for key in data:
         if key not in TOP_KEYS:
             problem(at(str(key)), f"unknown field {key!r} (expected {', '.join(TOP_KEYS)})")
