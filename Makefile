@@ -98,7 +98,7 @@ run: system-packages-run $(MODEL) $(WEBCHAT)
 shell: $(MODEL)
 	@scripts/shell.sh
 
-test: system-packages-test $(MODEL) $(WEBCHAT) $(NODE_STAMP)
+test: system-packages-test check-content $(MODEL) $(WEBCHAT) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The content owner's commands (README "Add a question").

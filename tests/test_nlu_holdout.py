@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot import paths
 from bot.content import Content
 from bot.languages import LANGUAGES
 from tests import helpers
@@ -15,7 +14,7 @@ from tools.evaluate import (
     answered_follow_up,
     errors,
     follow_up_errors,
-    load_examples,
+    holdout,
     load_follow_ups,
     score,
     score_follow_ups,
@@ -28,7 +27,7 @@ def test_held_out_accuracy_and_out_of_scope_rejection(bot, language):
     accuracy, out-of-scope rejection, and no FAQ question given another's answer."""
     predictions = [
         Prediction.from_parse(text, expected, bot.parse(text))
-        for text, expected in load_examples(paths.HOLDOUT_BY_LANGUAGE[language])
+        for text, expected in holdout(language)
     ]
     result = score(predictions)
     report = "\n".join([str(result), *errors(predictions)])

@@ -37,8 +37,11 @@ from bot.content import Content, ContentError
 from bot.questions import TOPIC, Line, Problem, QuestionSource, load_all
 from tools.similarity import NEAR_DUPLICATE_WORD_JACCARD, near_duplicate, normalise
 
-# Chosen from the learning curve of docs/paraphrases.md (`python -m tools.paraphrase_curve`).
+# From the learning curve of docs/paraphrases.md (`python -m tools.paraphrase_curve`):
+# below MIN_PARAPHRASES a question is mostly not recognised (refused); below the
+# recommendation it is recognised less often than today's questions (a note).
 MIN_PARAPHRASES = 20
+RECOMMENDED_PARAPHRASES = {"en": 80, "kk": 80, "ru": 90, "ko": 90}
 MIN_HELD_OUT = 1
 
 
@@ -91,6 +94,25 @@ def counts(question: QuestionSource) -> list[Problem]:
                     " asking that are not among the paraphrases (they measure the bot)",
                 )
             )
+    return found
+
+
+def notes(questions: list[QuestionSource]) -> list[Problem]:
+    """Questions with fewer paraphrases than recommended: not refused, but said."""
+    found = []
+    for question in questions:
+        for code, localized in question.by_language.items():
+            recommended = RECOMMENDED_PARAPHRASES.get(code, MIN_PARAPHRASES)
+            if MIN_PARAPHRASES <= len(localized.paraphrases) < recommended:
+                found.append(
+                    Problem(
+                        question.path,
+                        question.line(code, "paraphrases"),
+                        f"note: {code}.paraphrases: {len(localized.paraphrases)}; with"
+                        f" {recommended} it would be recognised as often as today's questions"
+                        " (docs/paraphrases.md)",
+                    )
+                )
     return found
 
 
@@ -248,6 +270,8 @@ def main() -> int:
         )
         return 1
     questions, _ = load_all(folder / "questions")
+    for note in notes(questions):
+        print(note)
     print(
         f"Content in {folder}: {len(questions)} questions, each in"
         f" {', '.join(languages.LANGUAGES)}, with at least {MIN_PARAPHRASES} paraphrases"

@@ -13,7 +13,7 @@ Where the examples come from is in three functions only (``faq_examples``,
 Training reads a copy of config.yml without ``importers:`` so that Rasa's default
 importer reads only the files written here.
 
-Usage: python -m tools.paraphrase_curve [--root DIR] [--ks 3,5,8,12,16,all]
+Usage: python -m tools.paraphrase_curve [--root DIR] [--ks 3,5,...,all]
 [--seeds 1,2] [--json PATH]. ``--root`` is a checkout (or a copy of its data/,
 config.yml, domain.yml, tests/nlu_holdout*.yml and build/spacy_en): the pipeline's
 spaCy model path is relative, so training runs with the root as working directory.
@@ -37,12 +37,14 @@ from pathlib import Path
 import yaml
 
 from bot import paths
+from bot.importer import standalone_config
 from bot.languages import LANGUAGES
+from bot.questions import load_all
 from tools.evaluate import load_examples, score, scores
 
 FAQ_PREFIX = "faq_"
 ALL = "all"
-DEFAULT_KS = "3,5,8,12,16,24,32,48,64,80,96,all"
+DEFAULT_KS = "3,5,8,12,16,24,32,48,64,80,90,96,all"
 
 
 def rebased(path: Path, root: Path) -> Path:
@@ -54,18 +56,15 @@ def rebased(path: Path, root: Path) -> Path:
 
 
 def faq_examples(root: Path = paths.ROOT) -> dict[str, dict[str, list[str]]]:
-    """Training examples of every FAQ intent: intent -> language -> texts, in file order.
-
-    Each of ``bot.paths.NLU_BY_LANGUAGE`` is one language's training data."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    found: dict[str, dict[str, list[str]]] = {}
-    for language, path in paths.NLU_BY_LANGUAGE.items():
-        for message in load_data(str(rebased(path, root))).intent_examples:
-            intent = message.get("intent")
-            if intent.startswith(FAQ_PREFIX):
-                found.setdefault(intent, {}).setdefault(language, []).append(message.get("text"))
-    return found
+    """Training examples of every FAQ intent: intent -> language -> texts, in file
+    order: each question file's paraphrases (content/questions/)."""
+    questions, _ = load_all(rebased(paths.QUESTIONS, root))
+    return {
+        q.intent: {
+            code: [line.text for line in loc.paraphrases] for code, loc in q.by_language.items()
+        }
+        for q in questions
+    }
 
 
 def other_training_files(root: Path = paths.ROOT) -> list[Path]:
@@ -76,8 +75,11 @@ def other_training_files(root: Path = paths.ROOT) -> list[Path]:
 
 
 def holdout(code: str, root: Path = paths.ROOT) -> list[tuple[str, str]]:
-    """The held-out (text, intent) pairs of one language, never trained on."""
-    return load_examples(rebased(paths.HOLDOUT_BY_LANGUAGE[code], root))
+    """The held-out (text, intent) pairs of one language, never trained on: each
+    question's held-out lines, then the language's out-of-scope ones."""
+    questions, _ = load_all(rebased(paths.QUESTIONS, root))
+    lines = [(line.text, q.intent) for q in questions for line in q.by_language[code].held_out]
+    return lines + load_examples(rebased(paths.HOLDOUT_BY_LANGUAGE[code], root))
 
 
 # --- Subsampling --------------------------------------------------------------------
@@ -150,9 +152,9 @@ def write_training_data(kept: dict[str, dict[str, list[str]]], root: Path, folde
 
 
 def training_config(root: Path, target: Path) -> None:
-    """config.yml without ``importers:`` (only the files written here are read)."""
-    config = yaml.safe_load(rebased(paths.CONFIG, root).read_text(encoding="utf-8"))
-    config.pop("importers", None)
+    """config.yml as the importer gives it to Rasa (the SubjectGuard's settings from
+    the questions), without ``importers:``: only the files written here are read."""
+    config = standalone_config(rebased(paths.CONFIG, root))
     target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
 
 
@@ -256,6 +258,8 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
 
     examples = faq_examples(root)
+    if not examples:
+        raise SystemExit(f"no FAQ training examples under {root} (faq_examples)")
     print("Training paraphrases per FAQ intent (min / median / max):")
     for language, (low, median, high) in counts(examples).items():
         print(f"  {language}: {low} / {median:g} / {high}")
