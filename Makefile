@@ -113,6 +113,7 @@ import-questions: $(STAMP)
 
 eval: $(MODEL)
 	$(BIN)/python -m tools.eval_report $(EVAL_ARGS)
+	$(BIN)/python -m tools.blind_eval
 
 # Reads the unanswered-question log (UNANSWERED_DB_URL, else the tracker store).
 review: $(STAMP)

@@ -11,7 +11,14 @@ from actions.faq import utter_answer
 from actions.follow_up import unsure_follow_up
 from actions.menu import utter_fallback
 from actions.suggest import candidates, intent_ranking
-from actions.unanswered import DID_YOU_MEAN, FALLBACK, LOW_CONFIDENCE, UnansweredQuestion
+from actions.unanswered import (
+    DID_YOU_MEAN,
+    FALLBACK,
+    LOW_CONFIDENCE,
+    NEAR_MISS,
+    UnansweredQuestion,
+)
+from bot.concepts import HELD_BACK
 from bot.content import LanguageContent
 
 
@@ -21,9 +28,12 @@ class ActionFaqFallback(ContentAction):
     On ``nlu_fallback`` (below the answer threshold, or two intents within the
     ambiguity margin) whose best guess is a follow-up that fits exactly one
     question of the conversation's topic, that question is answered (and logged
-    as a low-confidence answer). Otherwise the likely FAQ questions are offered
-    as buttons, with "None of these". A confident ``out_of_scope`` gets the plain fallback.
-    Either way the question is logged for review.
+    as a low-confidence answer). When the SubjectGuard held back the classifier's
+    choice (the question names another country or side, or lacks its subject), the
+    bot says it cannot answer exactly that and offers that question. Otherwise the
+    likely FAQ questions are offered as buttons, with "None of these". A confident
+    ``out_of_scope`` gets the plain fallback. Either way the question is logged for
+    review.
     """
 
     def name(self) -> str:
@@ -37,8 +47,16 @@ class ActionFaqFallback(ContentAction):
         if follow_up is not None:
             utter_answer(dispatcher, content, follow_up)
             return unanswered_question(LOW_CONFIDENCE, tracker)
+        unsure = (latest.get("intent") or {}).get("name") == "nlu_fallback"
+        nearest = content.entry((latest.get(HELD_BACK) or {}).get("intent"))
+        if unsure and nearest is not None:
+            dispatcher.utter_message(
+                text=content.cannot_answer_exactly,
+                buttons=content.candidate_buttons([nearest.intent]),
+            )
+            return unanswered_question(NEAR_MISS, tracker)
         offered: list[str] = []
-        if (latest.get("intent") or {}).get("name") == "nlu_fallback":
+        if unsure:
             offered = candidates(intent_ranking(latest), settings.SETTINGS.suggest_min_confidence)
         if offered:
             dispatcher.utter_message(

@@ -31,6 +31,7 @@ from actions.faq import utter_answer
 from actions.menu import utter_fallback
 from actions.suggest import intent_ranking
 from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, UnansweredQuestion
+from bot.concepts import names_excluded
 from bot.content import TOPIC, LanguageContent
 
 FOLLOW_UP_INTENT = "follow_up"
@@ -61,7 +62,10 @@ def resolve(content: LanguageContent, topic: str | None, parse_data: dict[str, A
     named = named_facets(parse_data)
     if not topic or not named:
         return None
-    matches = content.follow_up(topic, named)
+    text = str(parse_data.get("text") or "")
+    # A follow-up that names what the question is not about ("and do Kazakhs in
+    # Korea speak it?" after Korean in Kazakhstan) is not that question.
+    matches = [q for q in content.follow_up(topic, named) if not names_excluded(q.excludes, text)]
     return matches[0].intent if len(matches) == 1 else None
 
 

@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 # Kinds of entry, in the order `make review` lists them.
 FALLBACK = "fallback"
 DID_YOU_MEAN = "did_you_mean"
+# A question that names something its nearest question does not cover (the
+# SubjectGuard held that question back): the honest "not exactly" reply.
+NEAR_MISS = "near_miss"
 NONE_OF_THESE = "none_of_these"
 LOW_CONFIDENCE = "low_confidence"
 FOLLOW_UP_NO_ANSWER = "follow_up_no_answer"
@@ -44,6 +47,7 @@ UNSUPPORTED_LANGUAGE = "unsupported_language"
 KINDS = (
     FALLBACK,
     DID_YOU_MEAN,
+    NEAR_MISS,
     NONE_OF_THESE,
     LOW_CONFIDENCE,
     FOLLOW_UP_NO_ANSWER,

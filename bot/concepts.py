@@ -13,12 +13,18 @@ attach to the word and people often type without spaces.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+# The parse data key in which the SubjectGuard names the classifier's first choice
+# when it held it back, and why ({"intent": ..., "why": ...}); the fallback action
+# reads it to say "not exactly that" and offer that question.
+HELD_BACK = "held_back"
 
 PREFIX = "concept_"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -80,16 +86,119 @@ def read_concept_files(files: Iterable[Path]) -> dict[str, list[str]]:
     return concept_tables(lookup_tables)
 
 
+@functools.cache
+def repository_matcher() -> Matcher:
+    """The concepts of data/concepts*.yml, read once per process (the action server
+    judges follow-ups with the words the SubjectGuard judges questions with)."""
+    from bot import paths
+
+    return Matcher(read_concept_files(paths.CONCEPTS_BY_LANGUAGE.values()))
+
+
+def names_excluded(excludes: Iterable[str], text: str) -> bool:
+    """Whether ``text`` names a concept of ``excludes``."""
+    return bool(set(excludes) & repository_matcher().mentioned(text)) if excludes else False
+
+
 def refusal(
-    found: set[str], requires: Iterable[str], own: str | None, relations: set[str]
+    found: set[str],
+    requires: Iterable[str],
+    own: str | None,
+    relations: set[str],
+    excludes: Iterable[str] = (),
 ) -> str | None:
     """Why a text naming the concepts ``found`` is not a question that ``requires``
-    those concepts and whose relation is ``own`` (``relations``: every question's),
-    or None: a concept missing, or another relation named and not its own."""
+    those concepts, ``excludes`` others, and whose relation is ``own``
+    (``relations``: every question's), or None: a concept missing, an excluded one
+    named, or another relation named and not its own."""
     missing = [name for name in requires if name not in found]
     if missing:
         return f"names no {', '.join(missing)}"
+    excluded = [name for name in excludes if name in found]
+    if excluded:
+        return f"names {', '.join(excluded)}, which it is not about"
     others = sorted((found & relations) - {own})
     if own and own not in found and others:
         return f"names {', '.join(others)}, not {own}"
+    return None
+
+
+class FacetMatcher:
+    """Which facet values a text names (the follow-up lookup tables of data/nlu*.yml,
+    each entry mapped to its value by the synonyms): {"country": {"uzbekistan"}}.
+
+    Latin and Cyrillic entries match as whole words (the tables list the inflected
+    forms people type); Hangul entries anywhere once spaces are removed, as particles
+    attach to the word."""
+
+    def __init__(self, tables: dict[str, dict[str, str]]) -> None:
+        self.tables = tables
+        self.patterns: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        self.hangul: dict[str, list[tuple[str, str]]] = {}
+        for name, entries in tables.items():
+            self.patterns[name] = [
+                (re.compile(rf"(?<!\w){re.escape(entry)}(?!\w)"), value)
+                for entry, value in entries.items()
+                if not HANGUL.search(entry)
+            ]
+            self.hangul[name] = [
+                (entry.replace(" ", ""), value)
+                for entry, value in entries.items()
+                if HANGUL.search(entry)
+            ]
+
+    def named(self, text: str) -> dict[str, set[str]]:
+        lowered = text.lower()
+        squashed = "".join(lowered.split())
+        found: dict[str, set[str]] = {}
+        for name in self.tables:
+            values = {value for pattern, value in self.patterns[name] if pattern.search(lowered)}
+            values |= {value for entry, value in self.hangul[name] if entry in squashed}
+            if values:
+                found[name] = values
+        return found
+
+
+def facet_tables(
+    lookup_tables: list[dict[str, Any]], synonyms: dict[str, str], names: Iterable[str]
+) -> dict[str, dict[str, str]]:
+    """For each facet name, its lookup table's entries and the value each stands for."""
+    wanted = set(names)
+    lowered = {str(k).lower(): str(v).lower() for k, v in synonyms.items()}
+    tables: dict[str, dict[str, str]] = {}
+    for table in lookup_tables:
+        if table["name"] in wanted:
+            entries = tables.setdefault(table["name"], {})
+            for element in table["elements"]:
+                entry = str(element).strip().lower()
+                if entry:
+                    entries[entry] = lowered.get(entry, entry)
+    return tables
+
+
+def read_facet_files(files: Iterable[Path], names: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The facet tables of Rasa NLU files (``- lookup: <facet>`` and ``- synonym:``)."""
+    lookup_tables, synonyms = [], {}
+    for path in files:
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if not isinstance(item, dict):
+                continue
+            examples = str(item.get("examples") or "")
+            elements = [line.strip()[2:] for line in examples.splitlines() if line.strip()]
+            if "lookup" in item:
+                lookup_tables.append({"name": item["lookup"], "elements": elements})
+            elif "synonym" in item:
+                synonyms.update({element: str(item["synonym"]) for element in elements})
+    return facet_tables(lookup_tables, synonyms, names)
+
+
+def misfit(named: dict[str, set[str]], facets: dict[str, str], fit: Iterable[str]) -> str | None:
+    """Why a text naming the facet values ``named`` does not fit a question with
+    ``facets``, or None: for a facet in ``fit``, it names another value and not the
+    question's own ("Koreans in Uzbekistan" for Kazakhstan's question, North Korea's
+    allies for South Korea's)."""
+    for name in sorted(set(fit) & set(named)):
+        own = facets.get(name)
+        if own is not None and own not in named[name]:
+            return f"names {name} {', '.join(sorted(named[name]))}, not {own}"
     return None

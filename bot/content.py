@@ -43,6 +43,7 @@ TEXT_FIELDS = (
     "menu_prompt",
     "cannot_answer",
     "did_you_mean_prompt",
+    "cannot_answer_exactly",
     "none_of_these_button",
     "none_of_these_reply",
     "text_only_reply",
@@ -65,6 +66,8 @@ class Question:
     # What the question is about (its file's facets): its topic, and the values that
     # tell it from the other questions of the topic (country, side, relation, aspect).
     facets: tuple[tuple[str, str], ...] = ()
+    # Concepts a message must not name to get this answer (its file's ``excludes``).
+    excludes: tuple[str, ...] = ()
 
     def facet(self, name: str) -> str | None:
         return dict(self.facets).get(name)
@@ -92,6 +95,9 @@ class LanguageContent:
     menu_prompt: str
     cannot_answer: str
     did_you_mean_prompt: str
+    # A question that names something its nearest question does not cover
+    # (components/subject_guard.py).
+    cannot_answer_exactly: str
     none_of_these_button: str
     none_of_these_reply: str
     # The Telegram channel's reply to a non-text message (channels/telegram/input.py).
@@ -240,6 +246,7 @@ class Content:
                         q.by_language[code].answer,
                         tuple(FAQ_INTENT_PREFIX + r for r in q.related),
                         q.facets,
+                        q.excludes,
                     )
                     for q in questions
                 ),

@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import cached_method
 
 from bot import paths
-from bot.questions import QuestionSource, load_all, questions_folder
+from bot.questions import TOPIC, QuestionSource, load_all, questions_folder
 
 # The action that answers every question (actions/faq.py).
 ANSWER_ACTION = "action_answer_faq"
@@ -58,10 +58,13 @@ def read_questions(folder: Path | None = None) -> list[QuestionSource]:
 
 
 def guard_settings(questions: list[QuestionSource]) -> dict[str, Any]:
-    """The SubjectGuard's ``requires`` and ``relation``, from each question's own."""
+    """The SubjectGuard's ``requires``, ``relation``, ``excludes`` and ``facets``, from each
+    question's own (its facets but the topic)."""
     return {
         "requires": {q.intent: list(q.requires) for q in questions if q.requires},
         "relation": {q.intent: r for q in questions if (r := q.facet("relation"))},
+        "excludes": {q.intent: list(q.excludes) for q in questions if q.excludes},
+        "facets": {q.intent: {f: v for f, v in q.facets if f != TOPIC} for q in questions},
     }
 
 

@@ -35,7 +35,7 @@ PLACEHOLDER = "TODO"
 # The facet every question has; a follow-up stays within the topic being discussed.
 TOPIC = "topic"
 # What a question file may hold, and in each language.
-TOP_KEYS = ("order", "facets", "requires", "related", *languages.LANGUAGES)
+TOP_KEYS = ("order", "facets", "requires", "excludes", "related", *languages.LANGUAGES)
 TEXT_KEYS = ("title", "answer")
 LINE_KEYS = ("paraphrases", "held_out")
 LANGUAGE_KEYS = (*TEXT_KEYS, *LINE_KEYS)
@@ -84,6 +84,9 @@ class QuestionSource:
     requires: tuple[str, ...]
     related: tuple[str, ...]  # ids
     by_language: dict[str, Localized]
+    # Concepts a message must not name to get this answer (a question about the
+    # language is not why Koreans live somewhere).
+    excludes: tuple[str, ...] = ()
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -185,6 +188,7 @@ def load(path: Path) -> tuple[QuestionSource | None, list[Problem]]:
     facets = facets_of(data.get("facets"), at("facets"), problem)
     requires = names_of(data.get("requires"), "requires", at("requires"), problem, empty=True)
     related = names_of(data.get("related"), "related", at("related"), problem, empty=True)
+    excludes = names_of(data.get("excludes"), "excludes", at("excludes"), problem, empty=True)
     if len(related) > MAX_RELATED:
         problem(at("related"), f"related may name at most {MAX_RELATED} questions")
     if path.stem in related or len(set(related)) != len(related):
@@ -228,6 +232,7 @@ def load(path: Path) -> tuple[QuestionSource | None, list[Problem]]:
         requires=requires,
         related=related,
         by_language=by_language,
+        excludes=excludes,
         lines=lines,
     )
     return (question if len(by_language) == len(languages.LANGUAGES) else None), problems

@@ -44,21 +44,40 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
-from bot.concepts import Matcher, concept_tables, refusal
+from bot.concepts import (
+    HELD_BACK,
+    FacetMatcher,
+    Matcher,
+    concept_tables,
+    facet_tables,
+    misfit,
+    refusal,
+)
 
 FILE = "concepts.json"
+FACETS_FILE = "facets.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class SubjectGuard(GraphComponent, IntentClassifier):
-    """Caps the confidence of an FAQ intent whose question lacks its subject or names
-    another relation than its own."""
+    """Caps the confidence of an FAQ intent whose question lacks its subject, names
+    another relation than its own, or does not fit its facets."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # requires: intent -> concepts; relation: intent -> its relation concept;
+        # excludes: intent -> concepts it may not name;
+        # facets: intent -> {facet: value} (country, side, relation, aspect);
+        # fit_facets: the facets a message may not name another value of;
         # cap: below FallbackClassifier's threshold.
-        return {"requires": {}, "relation": {}, "cap": 0.5}
+        return {
+            "requires": {},
+            "relation": {},
+            "excludes": {},
+            "facets": {},
+            "fit_facets": [],
+            "cap": 0.5,
+        }
 
     def __init__(
         self,
@@ -66,14 +85,19 @@ class SubjectGuard(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         concepts: dict[str, list[str]] | None = None,
+        facet_words: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.requires: dict[str, list[str]] = config["requires"]
         self.relation: dict[str, str] = config["relation"]
         self.relations = set(self.relation.values())
+        self.excludes: dict[str, list[str]] = config["excludes"]
+        self.facets: dict[str, dict[str, str]] = config["facets"]
+        self.fit = set(config["fit_facets"])
         self.cap = float(config["cap"])
         self._model_storage = model_storage
         self._resource = resource
         self.matcher = Matcher(concepts or {})
+        self.facet_matcher = FacetMatcher(facet_words or {})
 
     @classmethod
     def create(
@@ -88,12 +112,17 @@ class SubjectGuard(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         concepts = concept_tables(training_data.lookup_tables)
         named = {c for names in self.requires.values() for c in names} | self.relations
+        named |= {c for names in self.excludes.values() for c in names}
         unknown = sorted(named - set(concepts))
         if unknown:
             raise ValueError(f"SubjectGuard: no lookup table for concept(s) {unknown}")
-        self.matcher = Matcher(concepts)
+        names = {name for facets in self.facets.values() for name in facets}
+        synonyms = training_data.entity_synonyms
+        facet_words = facet_tables(training_data.lookup_tables, synonyms, names)
+        self.matcher, self.facet_matcher = Matcher(concepts), FacetMatcher(facet_words)
         with self._model_storage.write_to(self._resource) as directory:
             dump_obj_as_json_to_file(directory / FILE, concepts)
+            dump_obj_as_json_to_file(directory / FACETS_FILE, facet_words)
         return self._resource
 
     @classmethod
@@ -107,7 +136,8 @@ class SubjectGuard(GraphComponent, IntentClassifier):
     ) -> SubjectGuard:
         with model_storage.read_from(resource) as directory:
             concepts = read_json_file(directory / FILE)
-        return cls(config, model_storage, resource, concepts)
+            facet_words = read_json_file(directory / FACETS_FILE)
+        return cls(config, model_storage, resource, concepts, facet_words)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -118,15 +148,24 @@ class SubjectGuard(GraphComponent, IntentClassifier):
         """Why ``text`` cannot be the question of ``intent``, or None."""
         found = self.matcher.mentioned(text)
         return refusal(
-            found, self.requires.get(intent, []), self.relation.get(intent), self.relations
-        )
+            found,
+            self.requires.get(intent, []),
+            self.relation.get(intent),
+            self.relations,
+            self.excludes.get(intent, []),
+        ) or misfit(self.facet_matcher.named(text), self.facets.get(intent, {}), self.fit)
 
     def _guard(self, message: Message) -> None:
         ranking = message.get(INTENT_RANKING_KEY) or []
         text = message.get(TEXT) or ""
         changed = False
-        for entry in ranking:
-            if entry["confidence"] > self.cap and self.fails(entry.get("name"), text):
+        for position, entry in enumerate(ranking):
+            why = self.fails(entry.get("name"), text)
+            if why and position == 0:
+                # The classifier's own choice does not fit: the fallback says so and
+                # offers it (actions/fallback.py, "cannot_answer_exactly").
+                message.set(HELD_BACK, {"intent": entry["name"], "why": why}, True)
+            if why and entry["confidence"] > self.cap:
                 entry["confidence"] = self.cap
                 changed = True
         if changed:

@@ -1,5 +1,8 @@
 """Serve the web chat page: web/index.html, web/chat.js, the rasa-webchat bundle and its config.
 
+The page is rendered from web/index.html and content/web.yml, its texts in every
+language the bot speaks (scripts/web_texts.py); web/chat.js switches between them.
+
 The page talks to Rasa's socket.io channel at RASA_PUBLIC_URL. Every response
 carries ``security_headers``: a Content-Security-Policy under which the page
 loads nothing from any other host and connects only to the bot, so no request
@@ -36,6 +39,7 @@ from bot.paths import WEB_CHAT_SCRIPT as SCRIPT
 from bot.paths import WEB_PAGE as PAGE
 from bot.paths import WEBCHAT_BUNDLE as BUNDLE
 from scripts.connections import CappedHttpProtocol, connection_cap, raise_fd_limit
+from scripts.web_texts import PageStore, texts_file
 
 # The bot's URL scheme, and the websocket scheme socket.io upgrades to.
 WEBSOCKET_SCHEMES = {"http": "ws", "https": "wss"}
@@ -152,8 +156,11 @@ async def send(request: Request, body: bytes, content_type: str, cache: bool = F
 
 
 def build_app(socket_url: str) -> Sanic:
+    """The server's app; a ValueError for a bad bot URL or unusable page texts."""
     headers = security_headers(socket_url)
     config = json.dumps({"socketUrl": socket_url})
+    pages = PageStore(PAGE, texts_file())
+    pages.get()  # texts that cannot be used stop the server at start, not at a request
     # configure_logging=False: no Sanic log handlers; main() sets the log level.
     # env_prefix=None: the SANIC_* variables are the Rasa server's, not this one's.
     app = Sanic("faq_web", configure_logging=False, env_prefix=None, strict_slashes=True)
@@ -174,7 +181,7 @@ def build_app(socket_url: str) -> Sanic:
     @app.get("/")
     @app.get("/index.html", name="index_html")
     async def page(request: Request) -> None:
-        await send(request, read(PAGE), "text/html; charset=utf-8")
+        await send(request, pages.get(), "text/html; charset=utf-8")
 
     @app.get("/chat.js")
     async def chat_script(request: Request) -> None:

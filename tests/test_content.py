@@ -151,7 +151,10 @@ def test_a_broken_question_file_is_refused_with_its_file_and_line(tmp_path):
     question.write_text(question.read_text(encoding="utf-8").replace("  answer:", "  answr:", 1))
     with pytest.raises(ContentError) as refused:
         Content.load(folder)
-    assert str(refused.value).startswith(f"{question}:8: kazakhs_in_korea: unknown field en.answr")
+    line = next(n for n, text in enumerate(question.read_text().splitlines(), 1) if "answr" in text)
+    assert str(refused.value).startswith(
+        f"{question}:{line}: kazakhs_in_korea: unknown field en.answr"
+    )
 
 
 def write(path: Path, text: str, edit: int) -> None:

@@ -331,9 +331,9 @@ async def test_messages_get_the_rest_length_cap_and_cleaning(bot, domain, seed):
     question, answer = seed[8]
     too_long = "x" * (MAX_USER_MESSAGE_CHARS + 1)
     async with Session(bot.rasa.url) as session:
-        await session.send(too_long, metadata={"note": "a\x00b", "deep": {"n": "\ud800"}})
+        await session.send(too_long, customData={"note": "a\x00b", "deep": {"n": "\ud800"}})
         assert (await session.reply())["text"] == helpers.too_long_text()
-        await session.send(f"\x07{question}\x00", metadata=json.dumps({"page": "faq\x1b"}))
+        await session.send(f"\x07{question}\x00", customData=json.dumps({"page": "faq\x1b"}))
         assert (await session.reply())["text"] == answer
 
     long_turn, cleaned_turn = user_turns(bot, session.session_id)

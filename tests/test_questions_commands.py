@@ -118,8 +118,11 @@ def test_the_importer_derives_intents_rules_examples_and_guard_settings():
     }
     assert answered >= {q.intent for q in questions}
     guard = next(c for c in importer.get_config()["pipeline"] if c["name"].endswith("SubjectGuard"))
-    assert {k: guard[k] for k in ("requires", "relation")} == guard_settings(questions)
+    settings = guard_settings(questions)
+    assert {k: guard[k] for k in settings} == settings
     assert guard["requires"]["faq_why_koreans_in_kyrgyzstan"] == ["korea", "kyrgyzstan"]
+    assert guard["facets"]["faq_why_koreans_in_kyrgyzstan"] == {"country": "kyrgyzstan"}
+    assert "language" in guard["excludes"]["faq_why_koreans_in_kyrgyzstan"]
     trained = {(m.get("text"), m.get("intent")) for m in importer.get_nlu_data().intent_examples}
     assert {(m.get("text"), m.get("intent")) for m in training_examples(questions)} <= trained
     held_out = {

@@ -46,7 +46,9 @@ def test_every_faq_intent_requires_concepts_that_exist(requires, concepts, conce
     assert sorted(requires) == sorted(faq)
     relation = pipeline_entry("SubjectGuard")["relation"]
     assert set(relation) <= set(faq)
-    used = {c for names in requires.values() for c in names} | set(relation.values())
+    excludes = pipeline_entry("SubjectGuard")["excludes"]
+    used = {c for names in [*requires.values(), *excludes.values()] for c in names}
+    used |= set(relation.values())
     assert used == set(concepts), "a concept without a list, or a list no intent uses"
     for table in concept_files.lookup_tables:
         entries = [str(e) for e in table["elements"]]

@@ -3,7 +3,9 @@ abuse: half-sent and trickled requests time out without taking the page down,
 a client that stops reading is cut off, clients that go away early or send
 garbage leave no log line, every route answers as before with its security
 headers, a busy port is an error, and connections beyond the cap are closed
-while the page stays up.
+while the page stays up. And the page's texts (content/web.yml,
+scripts/web_texts.py): every text in every language, rendered into the page;
+unusable texts stop the server at start, and a broken edit keeps the last good page.
 
 Each server is a real `python -m scripts.web` process on a free loopback port; every
 socket goes to 127.0.0.1, in bounded numbers, and is closed at the end.
@@ -13,24 +15,29 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import resource
 import selectors
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from functools import partial
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
+from bot.languages import LANGUAGES
 from bot.paths import ROOT
 from bot.paths import WEB_CHAT_SCRIPT as SCRIPT
 from bot.paths import WEB_PAGE as PAGE
 from bot.paths import WEBCHAT_BUNDLE as BUNDLE
-from scripts import connections, web
+from scripts import connections, web, web_texts
 from tools.support.processes import Server, free_port, server_env, wait_ready
 
 # The bot's address as the page names it (nothing needs to listen there).
@@ -48,13 +55,24 @@ TCP_ESTABLISHED = 1  # include/net/tcp_states.h
 COMMON_SOFT_FD_LIMIT = 1024
 # A hard limit low enough that the server must lower its cap to fit.
 LOW_FD_LIMIT = 200
+# The page's texts, every language side by side.
+WEB_TEXTS = ROOT / "content" / "web.yml"
 
 
-def start_page_server(workdir: Path, name: str, fd_limits: tuple[int, int]) -> Server:
+def rendered_page() -> bytes:
+    """The page as scripts/web_texts.py renders it: web/index.html with content/web.yml."""
+    return web_texts.render(PAGE.read_text(encoding="utf-8"), web_texts.load(WEB_TEXTS))
+
+
+def start_page_server(
+    workdir: Path, name: str, fd_limits: tuple[int, int], **extra_env: str
+) -> Server:
     """`python -m scripts.web` on a free loopback port, under ``fd_limits``
     (RLIMIT_NOFILE soft and hard), ready."""
     port = free_port()
-    env = server_env(WEB_HOST="127.0.0.1", WEB_PORT=str(port), RASA_PUBLIC_URL=RASA_URL)
+    env = server_env(
+        WEB_HOST="127.0.0.1", WEB_PORT=str(port), RASA_PUBLIC_URL=RASA_URL, **extra_env
+    )
     log = workdir / f"{name}.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(
@@ -197,7 +215,7 @@ def test_half_sent_requests_do_not_take_the_page_down_and_are_closed_after_the_t
         page = requests.get(page_server.url + "/", timeout=5)
         answered_after_s = time.monotonic() - sent_at
         assert page.status_code == 200
-        assert page.content == PAGE.read_bytes()
+        assert page.content == rendered_page()
         assert security_headers_of(page.headers) == HEADERS
         assert answered_after_s < 2
 
@@ -275,15 +293,15 @@ def test_clients_that_go_away_early_leave_no_traceback_and_the_page_answers(page
     time.sleep(1)  # the server notices the last of them
     page = requests.get(page_server.url + "/", timeout=5)
     assert page.status_code == 200
-    assert page.content == PAGE.read_bytes()
+    assert page.content == rendered_page()
     assert log_lines(page_server) == [start_line(page_server)]
 
 
 @pytest.mark.parametrize(
     ("path", "content_type", "cache_control", "body"),
     [
-        ("/", "text/html; charset=utf-8", "no-cache", PAGE.read_bytes),
-        ("/index.html", "text/html; charset=utf-8", "no-cache", PAGE.read_bytes),
+        ("/", "text/html; charset=utf-8", "no-cache", rendered_page),
+        ("/index.html", "text/html; charset=utf-8", "no-cache", rendered_page),
         ("/chat.js", "application/javascript", "no-cache", SCRIPT.read_bytes),
         ("/webchat.js", "application/javascript", "max-age=3600", BUNDLE.read_bytes),
         (
@@ -362,7 +380,7 @@ def test_beyond_the_connection_cap_the_oldest_waiting_connections_are_closed(tmp
         started = time.monotonic()
         page = requests.get(server.url + "/", timeout=5)
         assert page.status_code == 200
-        assert page.content == PAGE.read_bytes()
+        assert page.content == rendered_page()
         assert time.monotonic() - started < 2
         closed = closed_now(sockets)
         # Well before the request timeout, the oldest were closed to make room for
@@ -380,4 +398,170 @@ def test_beyond_the_connection_cap_the_oldest_waiting_connections_are_closed(tmp
     assert " WARNING " in lines[1]
     assert lines[1].endswith(
         f"{cap} connections open, the cap: new ones replace the oldest waiting ones"
+    )
+
+
+class PageParts(HTMLParser):
+    """What a page says: its <html lang>, the text of its title, h1 and p, the
+    switch's label and buttons, the text names of its data-text and data-label
+    attributes, and its block of texts (web_texts.TEXTS_BLOCK_ID)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang: str | None = None
+        self.text: dict[str, str] = {}
+        self.switch_label: str | None = None
+        self.buttons: list[dict[str, str | None]] = []
+        self.names: list[str] = []
+        self.texts_block = ""
+        self._inside: str | None = None
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.names += [attributes[a] or "" for a in ("data-text", "data-label") if a in attributes]
+        if tag == "html":
+            self.lang = attributes.get("lang")
+        elif tag == "nav":
+            self.switch_label = attributes.get("aria-label")
+        elif tag == "button":
+            self.buttons.append({**attributes, "label": ""})
+        elif tag == "script" and attributes.get("id") == web_texts.TEXTS_BLOCK_ID:
+            tag = "block"
+        self._inside = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        self._inside = None
+
+    def handle_data(self, data: str) -> None:
+        if self._inside == "button":
+            self.buttons[-1]["label"] += data
+        elif self._inside == "block":
+            self.texts_block += data
+        elif self._inside in ("title", "h1", "p"):
+            self.text[self._inside] = self.text.get(self._inside, "") + data
+
+
+def web_yml() -> dict[str, dict[str, str]]:
+    """content/web.yml's texts, as the file has them."""
+    return yaml.safe_load(WEB_TEXTS.read_text(encoding="utf-8"))["texts"]
+
+
+def test_every_page_text_is_in_every_language():
+    texts = web_yml()
+    assert sorted(texts) == sorted(web_texts.TEXT_NAMES)
+    for name, by_language in texts.items():
+        # Side by side, in the order of bot/languages.py.
+        assert list(by_language) == list(LANGUAGES), name
+        for code, text in by_language.items():
+            assert isinstance(text, str) and text.strip(), f"{name}.{code}"
+        # Translated: no language left with another's text.
+        assert len(set(by_language.values())) == len(LANGUAGES), name
+    # Every text the page and its script name is there.
+    named = PageParts(PAGE.read_text(encoding="utf-8")).names
+    named += re.findall(r'\btext\("(\w+)"\)', SCRIPT.read_text(encoding="utf-8"))
+    assert named
+    assert set(named) <= set(texts)
+
+
+def test_the_page_carries_its_texts_in_every_language(page_server):
+    reply = requests.get(page_server.url + "/", timeout=10)
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert security_headers_of(reply.headers) == HEADERS
+    assert "${" not in reply.text
+    texts = web_yml()
+    page = PageParts(reply.text)
+    # In English until web/chat.js shows the page's language (tests/test_webchat.py).
+    assert page.lang == "en"
+    assert page.text == {
+        "title": texts["title"]["en"],
+        "h1": texts["title"]["en"],
+        "p": texts["description"]["en"],
+    }
+    assert page.switch_label == texts["language_switch"]["en"]
+    # A button per language of bot/languages.py, named in its own language.
+    assert page.buttons == [
+        {
+            "type": "button",
+            "data-language": code,
+            "lang": code,
+            "title": texts["language_name"][code],
+            "label": code.upper(),
+        }
+        for code in LANGUAGES
+    ]
+    assert json.loads(page.texts_block) == {
+        "languages": list(LANGUAGES),
+        "default": "en",
+        "texts": texts,
+    }
+
+
+def test_a_text_cannot_break_out_of_its_place_in_the_page():
+    template = PAGE.read_text(encoding="utf-8")
+    hostile = '</script><script src="x.js"></script><!-- "quoted" & <b>'
+    texts = {name: {code: hostile for code in LANGUAGES} for name in web_texts.TEXT_NAMES}
+    rendered = web_texts.render(template, texts).decode()
+    page = PageParts(rendered)
+    assert rendered.count("<script") == template.count("<script")
+    assert page.text == {"title": hostile, "h1": hostile, "p": hostile}
+    assert page.switch_label == hostile
+    assert [button["title"] for button in page.buttons] == [hostile] * len(LANGUAGES)
+    assert json.loads(page.texts_block)["texts"] == texts
+
+
+def test_unusable_page_texts_stop_the_server_at_start(tmp_path):
+    data = yaml.safe_load(WEB_TEXTS.read_text(encoding="utf-8"))
+    del data["texts"]["title"]["ru"]
+    broken = tmp_path / "web.yml"
+    broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    env = server_env(
+        WEB_HOST="127.0.0.1",
+        WEB_PORT=str(free_port()),
+        RASA_PUBLIC_URL=RASA_URL,
+        FAQ_CONTENT_DIR=str(tmp_path),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.web"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    expected = ", ".join(LANGUAGES)
+    assert done.stderr == f"{broken}: texts.title must give exactly {expected} (missing: ru)\n"
+
+
+def test_a_broken_edit_of_the_page_texts_keeps_the_last_good_page(tmp_path):
+    folder = tmp_path / "content"
+    folder.mkdir()
+    copy = folder / "web.yml"
+    shutil.copy(WEB_TEXTS, copy)
+    limits = resource.getrlimit(resource.RLIMIT_NOFILE)
+    server = start_page_server(tmp_path, "web-texts", limits, FAQ_CONTENT_DIR=str(folder))
+    try:
+        good = requests.get(server.url + "/", timeout=10).content
+        assert good == rendered_page()
+        copy.write_text("texts: [not, a, mapping]\n", encoding="utf-8")
+        for _ in range(2):  # one ERROR line for the edit, not one per request
+            reply = requests.get(server.url + "/", timeout=10)
+            assert (reply.status_code, reply.content) == (200, good)
+        # A valid edit is served at once.
+        data = yaml.safe_load(WEB_TEXTS.read_text(encoding="utf-8"))
+        data["texts"]["title"]["ko"] = "새 제목"
+        copy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        page = PageParts(requests.get(server.url + "/", timeout=10).text)
+        assert json.loads(page.texts_block)["texts"] == data["texts"]
+    finally:
+        server.stop()
+    lines = log_lines(server)
+    assert lines[0] == start_line(server)
+    assert len(lines) == 2, lines
+    assert lines[1].endswith(
+        f" ERROR scripts.web - {copy}: the file must have a 'texts' mapping, not a list."
+        " Serving the last good page until it is fixed."
     )

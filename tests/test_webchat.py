@@ -13,7 +13,9 @@ from collections.abc import Callable
 import pytest
 import requests
 import websockets
+import yaml
 
+from bot.languages import LANGUAGES
 from channels import socketio as channel
 from scripts import web
 from tests import helpers
@@ -24,8 +26,28 @@ BROWSER_TIMEOUT_S = 300
 # What the rasa-webchat 1.0.1 bundle's stylesheets @import (setup/fetch_webchat.sh
 # removes it when it fetches the bundle).
 GOOGLE_FONT = "https://fonts.googleapis.com/css?family=Inter:400,500,700&display=swap"
-# web/index.html: the widget's bar while the socket is down.
-RECONNECTING = "Reconnecting…"
+# The page's own texts, every language side by side.
+WEB_TEXTS = helpers.ROOT / "content" / "web.yml"
+
+
+def web_texts() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(WEB_TEXTS.read_text(encoding="utf-8"))["texts"]
+
+
+def page_in(code: str) -> dict:
+    """What the page says in ``code`` (tests/browser/webchat.mjs: pageTexts)."""
+    texts = {name: by_language[code] for name, by_language in web_texts().items()}
+    return {
+        "lang": code,
+        "title": texts["title"],
+        "header": texts["title"],
+        "description": texts["description"],
+        "switchLabel": texts["language_switch"],
+        "widgetTitle": texts["title"],
+        "subtitle": texts["subtitle"],
+        "placeholder": texts["placeholder"],
+        "pressed": [code],
+    }
 
 
 def expected_headers(rasa_url: str) -> dict[str, str]:
@@ -50,8 +72,10 @@ def test_page_serves_only_local_assets_with_its_security_headers(bot):
     # Scripts come from the page's own files only: the CSP allows no inline script.
     scripts = ['<script src="config.js">', '<script src="webchat.js">', '<script src="chat.js">']
     assert [tag for tag in scripts if tag in page.text] == scripts
-    assert page.text.count("<script") == len(scripts) + 1  # + the JSON settings block
-    assert '<script type="application/json" id="webchat-settings">' in page.text
+    blocks = ["webchat-settings", "page-texts"]  # JSON, which the CSP does not run
+    assert page.text.count("<script") == len(scripts) + len(blocks)
+    for block in blocks:
+        assert f'<script type="application/json" id="{block}">' in page.text
     assert "googleapis" not in page.text
 
     config = requests.get(bot.web.url + "/config.js", timeout=10).text
@@ -228,19 +252,54 @@ def own_bot(tmp_path):
     processes.stop()
 
 
-def test_web_chat_shows_reconnecting_while_rasa_is_down(own_bot, domain, seed):
+def test_web_chat_shows_reconnecting_while_rasa_is_down(own_bot, domain):
     """rasa-webchat hides itself while its socket is down (hideWhenNotConnected
-    defaults to true); the page keeps it, with a "Reconnecting…" bar, and the
-    widget reconnects by itself once Rasa is back."""
-    question, answer = seed[4]
+    defaults to true); the page keeps it, with a "Reconnecting…" bar in the
+    language chosen on the page, and the widget reconnects by itself once Rasa
+    is back."""
+    code = "ru"
+    questions, answers = helpers.questions_by_intent(code), helpers.answers_by_intent(code)
+    question, answer = questions["faq_kazakhs_in_korea"], answers["faq_kazakhs_in_korea"]
     scenario = {
         **browser_scenario(own_bot, domain),
         "flow": "reconnect",
-        "reconnecting": RECONNECTING,
+        "switchTo": {"code": code, "greeting": helpers.text("greet", code)},
+        "reconnecting": web_texts()["reconnecting"][code],
         "after": {"question": question, "answer": answer},
     }
     output = run_browser(
         scenario, {"stop-rasa": own_bot.rasa.stop, "restart-rasa": own_bot.rasa.restart}
     )
     assert "reconnecting shown while Rasa was down" in output
-    assert f"after the restart: {json.dumps(question)} answered exactly" in output
+    quoted = json.dumps(question, ensure_ascii=False)  # as node prints it
+    assert f"after the restart: {quoted} answered exactly" in output
+
+
+def test_the_page_speaks_the_browser_language_then_the_chosen_one(bot, domain):
+    """The page's texts (content/web.yml) and <html lang>: the browser's language
+    at first, then each language chosen on the switch, kept over a reload; English
+    for a browser in a language the bot does not speak."""
+    initial = "kk"
+    switches = list(LANGUAGES)
+    # The last choice differs from the browser's language: the reload shows the choice.
+    assert switches[-1] != initial
+    scenario = {
+        **browser_scenario(bot, domain),
+        # The page sends its language as the bot's hint: the bot greets in it too.
+        "greeting": helpers.text("greet", initial),
+        "menuPrompt": helpers.text("menu_prompt", initial),
+        "flow": "languages",
+        "locale": "kk-KZ",
+        "initial": initial,
+        "pages": {code: page_in(code) for code in LANGUAGES},
+        "buttons": [
+            {"language": code, "label": code.upper(), "title": web_texts()["language_name"][code]}
+            for code in LANGUAGES
+        ],
+        "switches": [{"code": code, "greeting": helpers.text("greet", code)} for code in switches],
+        "otherLocale": "de-DE",
+    }
+    output = run_browser(scenario)
+    for code in switches:
+        assert f"switched to {code}: the page is in {code}" in output
+    assert f"a reload kept the page in {switches[-1]}" in output

@@ -32,7 +32,14 @@ from pathlib import Path
 import yaml
 
 from bot import languages, paths, settings
-from bot.concepts import Matcher, read_concept_files, refusal
+from bot.concepts import (
+    FacetMatcher,
+    Matcher,
+    misfit,
+    read_concept_files,
+    read_facet_files,
+    refusal,
+)
 from bot.content import Content, ContentError
 from bot.questions import TOPIC, Line, Problem, QuestionSource, load_all
 from tools.similarity import NEAR_DUPLICATE_WORD_JACCARD, near_duplicate, normalise
@@ -63,12 +70,31 @@ def check(folder: Path) -> list[Problem]:
         if not problems:  # else the same problems, already listed one by one
             problems.append(Problem(folder / "texts.yml", 1, str(error)))
     matcher = Matcher(read_concept_files(paths.CONCEPTS_BY_LANGUAGE.values()))
+    names = {name for q in questions for name, _ in q.facets}
+    facet_matcher = FacetMatcher(read_facet_files(paths.NLU_BY_LANGUAGE.values(), names))
+    fit = fit_facets()
     for question in questions:
+        problems += unknown_concepts(question, set(matcher.concepts))
         problems += counts(question)
-        problems += refused(question, questions, matcher)
+        problems += refused(question, questions, matcher, facet_matcher, fit)
     problems += duplicates(questions, facet_words(questions))
     problems += indistinguishable(questions)
     return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.message))
+
+
+def unknown_concepts(question: QuestionSource, known: set[str]) -> list[Problem]:
+    """``requires`` or ``excludes`` naming a concept no data/concepts*.yml lists."""
+    return [
+        Problem(
+            question.path,
+            question.line(field),
+            f"{field} names {name!r}: no such concept (data/concepts*.yml has"
+            f" {', '.join(sorted(known))})",
+        )
+        for field, names in (("requires", question.requires), ("excludes", question.excludes))
+        for name in names
+        if name not in known
+    ]
 
 
 def counts(question: QuestionSource) -> list[Problem]:
@@ -116,11 +142,23 @@ def notes(questions: list[QuestionSource]) -> list[Problem]:
     return found
 
 
+def fit_facets() -> set[str]:
+    """The SubjectGuard's ``fit_facets`` (config.yml)."""
+    config = yaml.safe_load(paths.CONFIG.read_text(encoding="utf-8"))
+    guard = [c for c in config["pipeline"] if c["name"].endswith("SubjectGuard")]
+    return set(guard[0].get("fit_facets") or []) if guard else set()
+
+
 def refused(
-    question: QuestionSource, questions: list[QuestionSource], matcher: Matcher
+    question: QuestionSource,
+    questions: list[QuestionSource],
+    matcher: Matcher,
+    facet_matcher: FacetMatcher,
+    fit: set[str],
 ) -> list[Problem]:
     """Paraphrases that the question's own guard would refuse (components/subject_guard.py)."""
     relations = {r for q in questions if (r := q.facet("relation"))}
+    facets = {name: value for name, value in question.facets if name != TOPIC}
     found = []
     for code, localized in question.by_language.items():
         for line in localized.paraphrases:
@@ -129,16 +167,17 @@ def refused(
                 question.requires,
                 question.facet("relation"),
                 relations,
-            )
+                question.excludes,
+            ) or misfit(facet_matcher.named(line.text), facets, fit)
             if why:
                 found.append(
                     Problem(
                         question.path,
                         line.line,
                         f"{code} paraphrase {line.text!r} {why}: the question's guard"
-                        f" (requires: {', '.join(question.requires) or 'nothing'}) would refuse"
-                        " it. Reword it, or add the missing word to data/"
-                        f"{paths.CONCEPTS_BY_LANGUAGE[code].name}",
+                        f" (requires: {', '.join(question.requires) or 'nothing'}; facets:"
+                        f" {facets or 'none'}) would refuse it. Reword it, or add the missing"
+                        f" word to data/{paths.CONCEPTS_BY_LANGUAGE[code].name}",
                     )
                 )
     return found

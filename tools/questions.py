@@ -53,6 +53,8 @@ def scaffold(
         "# What a message must name to get this answer, from:",
         f"# {concepts}.",
         "requires: []",
+        "# What a message must NOT name to get this answer (same list), e.g. [language].",
+        "excludes: []",
         "# Up to two questions offered as buttons after the answer (their file names).",
         "related: []",
     ]

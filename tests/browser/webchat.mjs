@@ -1,6 +1,7 @@
 // Drives the web chat page in Debian's headless Chromium (playwright-core).
 // Input: WEBCHAT_TEST (JSON) from tests/test_webchat.py; cfg.flow picks the run:
-// "conversation" (type, click, reload) or "reconnect" (Rasa stopped and restarted).
+// "conversation" (type, click, reload), "reconnect" (Rasa stopped and restarted) or
+// "languages" (the page's texts in the browser's language, then in each one chosen).
 // When the test must act, this prints "ACTION <name>" and waits for "done" on stdin.
 // Exits non-zero on failure.
 import { chromium } from "playwright-core";
@@ -28,8 +29,11 @@ const browser = await chromium.launch({
 });
 const blocked = [];
 const violations = [];
-try {
-  const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+
+// A page in a browser of its own (its own localStorage), whose language is
+// ``locale`` (navigator.language; the browser's default when undefined).
+async function newPage(locale) {
+  const context = await browser.newContext({ viewport: { width: 900, height: 900 }, locale });
   // Nothing may leave loopback: a request to any other host fails the run.
   await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
@@ -46,15 +50,56 @@ try {
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   page.on("pageerror", (err) => console.error("page error:", err.message));
+  return page;
+}
+
+// What the page says outside the bot's messages (content/web.yml), and which
+// button of the language switch is pressed.
+const pageTexts = (page) =>
+  page.evaluate(() => {
+    const text = (selector) => document.querySelector(selector)?.textContent.trim() ?? null;
+    return {
+      lang: document.documentElement.lang,
+      title: document.title,
+      header: text("header h1"),
+      description: text("header p"),
+      switchLabel: document.getElementById("languages").getAttribute("aria-label"),
+      widgetTitle: text(".rw-header .rw-title"),
+      subtitle: text(".rw-header > span"),
+      placeholder: document.querySelector(".rw-new-message")?.placeholder ?? null,
+      pressed: [...document.querySelectorAll("#languages button[aria-pressed=true]")]
+        .map((button) => button.dataset.language),
+    };
+  });
+// The page says cfg.pages[code] (within TIMEOUT: the widget renders after load).
+async function expectPageIn(page, code) {
+  const want = cfg.pages[code];
+  const deadline = Date.now() + TIMEOUT;
+  let shown = await pageTexts(page);
+  while (JSON.stringify(shown) !== JSON.stringify(want) && Date.now() < deadline) {
+    await page.waitForTimeout(100);
+    shown = await pageTexts(page);
+  }
+  assert.deepEqual(shown, want, `the page in ${code}`);
+}
+
+try {
+  const page = await newPage(cfg.locale);
 
   const botTexts = () =>
     page.locator(".rw-response").evaluateAll((els) => els.map((e) => e.innerText.trim()));
   const waitForBotText = async (text) => {
-    await page.waitForFunction(
-      (t) => [...document.querySelectorAll(".rw-response")].some((e) => e.innerText.trim() === t),
-      text,
-      { timeout: TIMEOUT },
-    );
+    try {
+      await page.waitForFunction(
+        (t) => [...document.querySelectorAll(".rw-response")].some((e) => e.innerText.trim() === t),
+        text,
+        { timeout: TIMEOUT },
+      );
+    } catch (error) {
+      // What the bot said instead: the failure names both.
+      const said = JSON.stringify(await botTexts(), null, 1);
+      throw new Error(`the bot did not say ${JSON.stringify(text)}; it said ${said}`, { cause: error });
+    }
   };
   const ask = async (text) => {
     const input = page.locator(".rw-new-message");
@@ -149,6 +194,10 @@ try {
     await waitForBotText(lang.click.answer);
     console.log(`clicked ${JSON.stringify(lang.click.question)}: exact ${lang.code} answer shown`);
   } else if (cfg.flow === "reconnect") {
+    // The bar speaks the language chosen after the widget started (the widget
+    // itself keeps the text it started with: web/chat.js rewrites it).
+    await page.locator(`#languages button[data-language="${cfg.switchTo.code}"]`).click();
+    await waitForBotText(cfg.switchTo.greeting);
     const bar = page.locator(".rw-loading");
     assert.equal(await bar.count(), 0, "a connected widget shows no connecting bar");
     const shown = await botTexts();
@@ -166,6 +215,32 @@ try {
     await ask(cfg.after.question);
     await waitForBotText(cfg.after.answer);
     console.log(`after the restart: ${JSON.stringify(cfg.after.question)} answered exactly`);
+  } else if (cfg.flow === "languages") {
+    // The browser's language is one the bot speaks: the page is in it from the
+    // start, and the bot greeted in it (waited for above).
+    await expectPageIn(page, cfg.initial);
+    const buttons = await page.locator("#languages button").evaluateAll((els) =>
+      els.map((b) => ({ language: b.dataset.language, label: b.textContent.trim(), title: b.title })));
+    assert.deepEqual(buttons, cfg.buttons, "the language switch");
+    console.log(`the page opened in the browser's language, ${cfg.initial}`);
+
+    for (const { code, greeting } of cfg.switches) {
+      await page.locator(`#languages button[data-language="${code}"]`).click();
+      await waitForBotText(greeting);
+      await expectPageIn(page, code);
+      console.log(`switched to ${code}: the page is in ${code}`);
+    }
+    const chosen = cfg.switches.at(-1).code;
+    await page.reload();
+    await expectPageIn(page, chosen);
+    console.log(`a reload kept the page in ${chosen}`);
+
+    // A browser in a language the bot does not speak gets the page in English.
+    const other = await newPage(cfg.otherLocale);
+    await other.goto(cfg.url);
+    await expectPageIn(other, "en");
+    await other.context().close();
+    console.log(`a browser in ${cfg.otherLocale} got the page in English`);
   } else {
     throw new Error(`unknown flow ${cfg.flow}`);
   }

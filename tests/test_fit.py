@@ -1,0 +1,71 @@
+"""An FAQ answer only for a question it fits: a question that names another
+country or side than its nearest FAQ question, or what that question is not
+about, gets the honest "not exactly that" reply with that question as a button,
+in the asker's language, and is logged for `make review`; a follow-up that names
+what its question is not about gets no answer either."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from actions.unanswered import UnansweredLog
+from tests import helpers
+
+ANSWERS = set(helpers.answers_by_intent("en").values())
+
+
+def near_miss(bot, text: str, language: str = "en") -> dict:
+    """The one button of the honest near-miss reply to ``text``."""
+    (message,) = bot.say(text)
+    assert message["text"] == helpers.text("cannot_answer_exactly", language), message
+    *questions, none = message["buttons"]
+    assert none == {
+        "title": helpers.text("none_of_these_button", language),
+        "payload": "/none_of_these",
+    }
+    (button,) = questions
+    assert button in helpers.question_buttons(language)
+    return button
+
+
+@pytest.mark.parametrize(
+    ("text", "nearest"),
+    [
+        ("Which countries are North Korea's closest allies?", "faq_south_korea_allies"),
+        ("what countries is north korea friends with", "faq_south_korea_friends"),
+    ],
+)
+def test_a_question_naming_another_country_or_side_gets_the_honest_near_miss(bot, text, nearest):
+    button = near_miss(bot, text)
+    assert button["payload"] == f"/{nearest}"
+    entries = UnansweredLog(f"sqlite:///{bot.db}", retention_days=90).entries()
+    assert [e.kind for e in entries if e.text == text] == ["near_miss"]
+
+
+def test_the_near_miss_is_in_the_askers_language(bot):
+    button = near_miss(bot, "Кто главные союзники Северной Кореи?", "ru")
+    assert button["payload"] == "/faq_south_korea_allies"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is the Korean language similar to Kyrgyz?",
+        "How many Kazakhs living in Korea can speak Korean?",
+        "why are there koreans in uzbekistan",
+    ],
+)
+def test_a_question_naming_what_its_nearest_question_is_not_about_gets_no_answer(bot, text):
+    assert not set(bot.texts(text)) & set(helpers.answers_by_intent("en").values())
+    for language in ("ru", "kk", "ko"):
+        assert not set(bot.texts(text)) & set(helpers.answers_by_intent(language).values())
+
+
+def test_a_follow_up_naming_what_its_question_is_not_about_gets_no_answer(bot):
+    sender = uuid.uuid4().hex
+    spoken = helpers.answers_by_intent("en")["faq_korean_spoken_in_kazakhstan"]
+    assert bot.texts("Do Koreans in Kazakhstan still speak Korean?", sender)[:1] == [spoken]
+    reply = bot.texts("and the kazakhs living in korea, do they speak it?", sender)
+    assert not set(reply) & ANSWERS
