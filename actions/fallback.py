@@ -28,7 +28,8 @@ class ActionFaqFallback(ContentAction):
     On ``nlu_fallback`` (below the answer threshold, or two intents within the
     ambiguity margin) whose best guess is a follow-up that fits exactly one
     question of the conversation's topic, that question is answered (and logged
-    as a low-confidence answer). When the SubjectGuard held back the classifier's
+    as a low-confidence answer); so is a question whose only fault is a subject the
+    conversation supplies (``from_context``). When the SubjectGuard held back the classifier's
     choice (the question names another country or side, or lacks its subject), the
     bot says it cannot answer exactly that and offers that question. Otherwise the
     likely FAQ questions are offered as buttons, with "None of these". A confident
@@ -48,6 +49,10 @@ class ActionFaqFallback(ContentAction):
             utter_answer(dispatcher, content, follow_up)
             return unanswered_question(LOW_CONFIDENCE, tracker)
         unsure = (latest.get("intent") or {}).get("name") == "nlu_fallback"
+        supplied = from_context(content, tracker.get_slot(TOPIC_SLOT), latest)
+        if unsure and supplied is not None:
+            utter_answer(dispatcher, content, supplied)
+            return unanswered_question(LOW_CONFIDENCE, tracker)
         nearest = content.entry((latest.get(HELD_BACK) or {}).get("intent"))
         if unsure and nearest is not None:
             dispatcher.utter_message(
@@ -67,4 +72,23 @@ class ActionFaqFallback(ContentAction):
         return unanswered_question(FALLBACK, tracker)
 
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
-        return unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)
+        topic, latest = tracker.get_slot(TOPIC_SLOT), tracker.latest_message
+        return unsure_follow_up(content, topic, latest) or from_context(content, topic, latest)
+
+
+def from_context(content: LanguageContent, topic: str | None, parse_data: dict) -> str | None:
+    """The question a message means when its only fault is a subject it leaves to the
+    conversation: "why did they move there?" or "do they still speak it?" after "Why
+    are there Koreans in Kazakhstan?". The SubjectGuard held back the classifier's
+    choice for lacking subjects only (``only_missing``); the question just answered
+    requires every one of them, so they are its; and the choice is that question or
+    one it offered as a button. Else None."""
+    held = parse_data.get(HELD_BACK) or {}
+    current, meant = content.entry(topic), content.entry(held.get("intent"))
+    if current is None or meant is None or not held.get("only_missing"):
+        return None
+    if not set(held.get("missing") or []) <= set(current.requires):
+        return None
+    if meant.intent != current.intent and meant.intent not in current.related:
+        return None
+    return meant.intent

@@ -66,7 +66,34 @@ def resolve(content: LanguageContent, topic: str | None, parse_data: dict[str, A
     # A follow-up that names what the question is not about ("and do Kazakhs in
     # Korea speak it?" after Korean in Kazakhstan) is not that question.
     matches = [q for q in content.follow_up(topic, named) if not names_excluded(q.excludes, text)]
+    if not matches:
+        matches = [
+            q for q in offered(content, topic, named) if not names_excluded(q.excludes, text)
+        ]
     return matches[0].intent if len(matches) == 1 else None
+
+
+def offered(content: LanguageContent, topic: str, named: dict[str, str]) -> list:
+    """The questions the last answer offered as buttons, of another topic, that have
+    every facet the follow-up names and agree with the last question on the rest:
+    "and do they still speak it?" after why Koreans live in Kazakhstan is Korean in
+    Kazakhstan; after Kyrgyzstan it is no question of this FAQ."""
+    current = content.entry(topic)
+    if current is None:
+        return []
+    facets = dict(current.facets)
+    candidates = [q for r in current.related if (q := content.entry(r)) is not None]
+    return [
+        q
+        for q in candidates
+        if q.facet(TOPIC) != facets.get(TOPIC)
+        and all(q.facet(name) == value for name, value in named.items())
+        and all(
+            facets.get(name, value) == value
+            for name, value in q.facets
+            if name not in named and name != TOPIC
+        )
+    ]
 
 
 def unsure_follow_up(

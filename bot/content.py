@@ -68,6 +68,8 @@ class Question:
     facets: tuple[tuple[str, str], ...] = ()
     # Concepts a message must not name to get this answer (its file's ``excludes``).
     excludes: tuple[str, ...] = ()
+    # Concepts a message must name to get it (its file's ``requires``).
+    requires: tuple[str, ...] = ()
 
     def facet(self, name: str) -> str | None:
         return dict(self.facets).get(name)
@@ -247,6 +249,7 @@ class Content:
                         tuple(FAQ_INTENT_PREFIX + r for r in q.related),
                         q.facets,
                         q.excludes,
+                        q.requires,
                     )
                     for q in questions
                 ),

@@ -155,6 +155,21 @@ class SubjectGuard(GraphComponent, IntentClassifier):
             self.excludes.get(intent, []),
         ) or misfit(self.facet_matcher.named(text), self.facets.get(intent, {}), self.fit)
 
+    def missing(self, intent: str, text: str) -> dict[str, Any]:
+        """The subjects ``text`` lacks for ``intent`` ("missing"), and whether that is
+        all that keeps it from fitting ("only_missing"): then a conversation that
+        has named them can supply them."""
+        found, named = self.matcher.mentioned(text), self.facet_matcher.named(text)
+        own = self.facets.get(intent, {})
+        lacking = [name for name in self.requires.get(intent, []) if name not in found]
+        other = refusal(
+            found, [], self.relation.get(intent), self.relations, self.excludes.get(intent, [])
+        ) or misfit(named, own, self.fit)
+        # Naming any other country or side ("I meant Kyrgyzstan, not Kazakhstan") is a
+        # correction, not a subject left to the conversation.
+        elsewhere = any(value != own.get(f) for f in self.fit for value in named.get(f, ()))
+        return {"missing": lacking, "only_missing": bool(lacking) and not other and not elsewhere}
+
     def _guard(self, message: Message) -> None:
         ranking = message.get(INTENT_RANKING_KEY) or []
         text = message.get(TEXT) or ""
@@ -163,8 +178,10 @@ class SubjectGuard(GraphComponent, IntentClassifier):
             why = self.fails(entry.get("name"), text)
             if why and position == 0:
                 # The classifier's own choice does not fit: the fallback says so and
-                # offers it (actions/fallback.py, "cannot_answer_exactly").
-                message.set(HELD_BACK, {"intent": entry["name"], "why": why}, True)
+                # offers it, or takes a missing subject from the conversation
+                # (actions/fallback.py).
+                held = {"intent": entry["name"], "why": why, **self.missing(entry["name"], text)}
+                message.set(HELD_BACK, held, True)
             if why and entry["confidence"] > self.cap:
                 entry["confidence"] = self.cap
                 changed = True

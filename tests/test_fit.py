@@ -69,3 +69,24 @@ def test_a_follow_up_naming_what_its_question_is_not_about_gets_no_answer(bot):
     assert bot.texts("Do Koreans in Kazakhstan still speak Korean?", sender)[:1] == [spoken]
     reply = bot.texts("and the kazakhs living in korea, do they speak it?", sender)
     assert not set(reply) & ANSWERS
+
+
+def test_a_follow_up_reaches_a_question_the_last_answer_offered_when_it_fits(bot):
+    """After "Why are there Koreans in Kazakhstan?", "and do they still speak it?" is
+    Korean in Kazakhstan (offered with that answer); after Kyrgyzstan it is no question
+    of this FAQ, so it gets no answer."""
+    answers = helpers.answers_by_intent("en")
+    sender = uuid.uuid4().hex
+    first = bot.texts("Why are there Koreans in Kazakhstan?", sender)
+    assert first[:1] == [answers["faq_why_koreans_in_kazakhstan"]]
+    assert bot.texts("and do they still speak it?", sender)[:1] == [
+        answers["faq_korean_spoken_in_kazakhstan"]
+    ]
+    other = uuid.uuid4().hex
+    first = bot.texts("Why are there Koreans in Kyrgyzstan?", other)
+    assert first[:1] == [answers["faq_why_koreans_in_kyrgyzstan"]]
+    assert not set(bot.texts("and do they still speak it?", other)) & ANSWERS
+
+
+def test_without_a_conversation_a_bare_follow_up_is_not_answered(bot):
+    assert not set(bot.texts("and do they still speak it?")) & ANSWERS
