@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings
 from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
+from actions.checks import checks_last_answer
 from actions.faq import utter_answer
 from actions.follow_up import unsure_follow_up
 from actions.menu import utter_fallback
@@ -28,7 +29,8 @@ class ActionFaqFallback(ContentAction):
     On ``nlu_fallback`` (below the answer threshold, or two intents within the
     ambiguity margin) whose best guess is a follow-up that fits exactly one
     question of the conversation's topic, that question is answered (and logged
-    as a low-confidence answer); so is a question whose only fault is a subject the
+    as a low-confidence answer); so are a yes/no check on the answer just given
+    (actions/checks.py) and a question whose only fault is a subject the
     conversation supplies (``from_context``). When the SubjectGuard held back the classifier's
     choice (the question names another country or side, or lacks its subject), the
     bot says it cannot answer exactly that and offers that question. Otherwise the
@@ -49,7 +51,12 @@ class ActionFaqFallback(ContentAction):
             utter_answer(dispatcher, content, follow_up)
             return unanswered_question(LOW_CONFIDENCE, tracker)
         unsure = (latest.get("intent") or {}).get("name") == "nlu_fallback"
-        supplied = from_context(content, tracker.get_slot(TOPIC_SLOT), latest)
+        topic = tracker.get_slot(TOPIC_SLOT)
+        checked = checks_last_answer(content, topic, str(latest.get("text") or ""))
+        if checked is not None:
+            utter_answer(dispatcher, content, checked)
+            return unanswered_question(LOW_CONFIDENCE, tracker)
+        supplied = from_context(content, topic, latest)
         if unsure and supplied is not None:
             utter_answer(dispatcher, content, supplied)
             return unanswered_question(LOW_CONFIDENCE, tracker)
@@ -73,7 +80,11 @@ class ActionFaqFallback(ContentAction):
 
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         topic, latest = tracker.get_slot(TOPIC_SLOT), tracker.latest_message
-        return unsure_follow_up(content, topic, latest) or from_context(content, topic, latest)
+        return (
+            unsure_follow_up(content, topic, latest)
+            or checks_last_answer(content, topic, str(latest.get("text") or ""))
+            or from_context(content, topic, latest)
+        )
 
 
 def from_context(content: LanguageContent, topic: str | None, parse_data: dict) -> str | None:

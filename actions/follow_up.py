@@ -27,6 +27,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
+from actions.checks import checks_last_answer
 from actions.faq import utter_answer
 from actions.menu import utter_fallback
 from actions.suggest import intent_ranking
@@ -174,10 +175,13 @@ class ActionFollowUp(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> UnansweredQuestion | None:
         topic = tracker.get_slot(TOPIC_SLOT)
-        if not topic or content.entry(topic) is None or named_facets(tracker.latest_message) == {}:
+        text = str(tracker.latest_message.get("text") or "")
+        checked = checks_last_answer(content, topic, text)
+        nothing_named = named_facets(tracker.latest_message) == {}
+        if not topic or content.entry(topic) is None or (nothing_named and checked is None):
             utter_fallback(dispatcher, content)
             return unanswered_question(FALLBACK, tracker)
-        intent = resolve(content, topic, tracker.latest_message)
+        intent = resolve(content, topic, tracker.latest_message) or checked
         if intent is not None:
             utter_answer(dispatcher, content, intent)
             return None
@@ -186,4 +190,6 @@ class ActionFollowUp(ContentAction):
         return unanswered_question(FOLLOW_UP_NO_ANSWER, tracker)
 
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
-        return resolve(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)
+        topic, latest = tracker.get_slot(TOPIC_SLOT), tracker.latest_message
+        text = str(latest.get("text") or "")
+        return resolve(content, topic, latest) or checks_last_answer(content, topic, text)

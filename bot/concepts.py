@@ -95,6 +95,27 @@ def repository_matcher() -> Matcher:
     return Matcher(read_concept_files(paths.CONCEPTS_BY_LANGUAGE.values()))
 
 
+@functools.cache
+def repository_facets() -> tuple[FacetMatcher, frozenset[str]]:
+    """The facet words of data/nlu*.yml and the SubjectGuard's ``fit_facets``
+    (config.yml), read once per process: the action server's view of fit."""
+    from bot import paths
+
+    config = yaml.safe_load(paths.CONFIG.read_text(encoding="utf-8"))
+    guard = [c for c in config["pipeline"] if c["name"].endswith("SubjectGuard")]
+    fit = frozenset(guard[0].get("fit_facets") or []) if guard else frozenset()
+    return FacetMatcher(read_facet_files(paths.NLU_BY_LANGUAGE.values(), fit)), fit
+
+
+def does_not_fit(facets: Iterable[tuple[str, str]], excludes: Iterable[str], text: str) -> bool:
+    """Whether ``text`` names a concept of ``excludes``, or another country or side
+    than ``facets`` hold and not theirs (the SubjectGuard's rules, for the actions)."""
+    matcher, fit = repository_facets()
+    return (
+        names_excluded(excludes, text) or misfit(matcher.named(text), dict(facets), fit) is not None
+    )
+
+
 def names_excluded(excludes: Iterable[str], text: str) -> bool:
     """Whether ``text`` names a concept of ``excludes``."""
     return bool(set(excludes) & repository_matcher().mentioned(text)) if excludes else False

@@ -14,7 +14,7 @@ from tools.similarity import near_duplicate
 # four languages together, with room for one item either way.
 IN_SCOPE_AT_LEAST = 0.955
 NO_ANSWER_AT_LEAST = 0.945
-CONVERSATIONS_AT_LEAST = 0.65
+CONVERSATIONS_AT_LEAST = 0.69
 WRONG_ANSWERS_AT_MOST = 18
 
 

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from actions.checks import yes_no
 from actions.unanswered import UnansweredLog
 from tests import helpers
 
@@ -90,3 +91,35 @@ def test_a_follow_up_reaches_a_question_the_last_answer_offered_when_it_fits(bot
 
 def test_without_a_conversation_a_bare_follow_up_is_not_answered(bot):
     assert not set(bot.texts("and do they still speak it?")) & ANSWERS
+
+
+def test_a_yes_no_check_on_the_last_answer_gets_that_answer_again(bot):
+    answers = helpers.answers_by_intent("en")
+    sender = uuid.uuid4().hex
+    assert bot.texts("Why does Kazakhstan have Koreans?", sender)[:1] == [
+        answers["faq_why_koreans_in_kazakhstan"]
+    ]
+    assert bot.texts("so did that happen in 1937?", sender)[:1] == [
+        answers["faq_why_koreans_in_kazakhstan"]
+    ]
+    spoken = uuid.uuid4().hex
+    assert bot.texts("Is Korean spoken in Kazakhstan?", spoken)[:1] == [
+        answers["faq_korean_spoken_in_kazakhstan"]
+    ]
+    assert not set(bot.texts("and is Korean spoken in Kyrgyzstan too?", spoken)) & ANSWERS
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        ("so was that under Stalin?", True),
+        ("Who is North Korea's enemy?", False),
+        ("how many of them are there?", False),
+        ("это было в 1937 году, правильно?", True),
+        ("бұл 1937 жылы болды ма?", True),
+        ("그게 1937년이었어요?", True),
+        ("북한의 적은 누구야?", False),
+    ],
+)
+def test_what_counts_as_a_yes_no_question(text, shaped):
+    assert yes_no(text) is shaped
