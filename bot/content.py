@@ -12,7 +12,6 @@ gives ``LanguageContent``, one language's view, which the actions reply from.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import yaml
 
 from bot import erasure, languages, paths, settings
 from bot.questions import FAQ_INTENT_PREFIX, TOPIC, QuestionSource, load_all
+from bot.reloading import Reloading
 from bot.yaml_text import one_line, shape, yaml_problem
 
 logger = logging.getLogger(__name__)
@@ -294,58 +294,36 @@ class ContentStore:
     A broken edit must not take the bot down: on any failure to load the content
     (a file missing, not YAML, the wrong shape, or a bug of ours) the last good
     content is kept and one ERROR line names the file and the problem, once per
-    edit: the failed folder's stamp is remembered like a good one's, so the next
-    messages do not read it again. With no good content yet there is nothing to
-    keep, and the error is raised. tests/test_content.py runs this against a real
-    action server.
+    edit (bot/reloading.py). With no good content yet the error is raised.
+    tests/test_content.py runs this against a real action server.
     """
 
     def __init__(self, folder: Path) -> None:
         self.path = folder
-        self._lock = threading.Lock()
-        self._stamp: object = None
-        self._content: Content | None = None
-        self._broken = False
+        self._content = Reloading(
+            self.files, lambda: Content.load(folder), self._broken, self._fixed
+        )
 
-    def stamp(self) -> object:
-        """What changes when any content file is edited, added or removed."""
-        files = [self.path / "texts.yml", *sorted((self.path / "questions").glob("*.yml"))]
-        stamp = []
-        for file in files:
-            try:
-                stat = file.stat()
-                stamp.append((file.name, stat.st_mtime_ns, stat.st_size))
-            except OSError as error:
-                stamp.append((file.name, one_line(error)))  # missing: reported once
-        return tuple(stamp)
+    def files(self) -> list[Path]:
+        return [self.path / "texts.yml", *sorted((self.path / "questions").glob("*.yml"))]
 
     def get(self) -> Content:
-        stamp = self.stamp()
-        with self._lock:
-            if stamp != self._stamp or self._content is None:
-                self._stamp = stamp
-                try:
-                    content = Content.load(self.path)
-                except Exception as error:
-                    if self._content is None:
-                        raise
-                    problem = (
-                        str(error)
-                        if isinstance(error, ContentError)
-                        else f"{type(error).__name__}: {one_line(error)}"
-                    )
-                    logger.error(
-                        "Content in %s is broken: %s. "
-                        "Keeping the last good content until it is fixed.",
-                        self.path,
-                        problem,
-                    )
-                    self._broken = True
-                else:
-                    if self._broken:
-                        logger.info("Content in %s is valid again: serving it.", self.path)
-                    self._content, self._broken = content, False
-            return self._content
+        return self._content.get()
+
+    def _broken(self, error: BaseException) -> None:
+        problem = (
+            str(error)
+            if isinstance(error, ContentError)
+            else f"{type(error).__name__}: {one_line(error)}"
+        )
+        logger.error(
+            "Content in %s is broken: %s. Keeping the last good content until it is fixed.",
+            self.path,
+            problem,
+        )
+
+    def _fixed(self) -> None:
+        logger.info("Content in %s is valid again: serving it.", self.path)
 
 
 _store = ContentStore(paths.ROOT / settings.get("FAQ_CONTENT_DIR"))

@@ -95,13 +95,19 @@ class QuestionSource:
 
     def line(self, *keys: str) -> int:
         """The line of a field (``line("ru", "answer")``), else of the nearest parent."""
-        for n in range(len(keys), 0, -1):
-            if (found := self.lines.get(".".join(keys[:n]))) is not None:
-                return found
-        return 1
+        return nearest_line(self.lines, keys)
 
     def facet(self, name: str) -> str | None:
         return dict(self.facets).get(name)
+
+
+def nearest_line(lines: dict[str, int], keys: tuple[str, ...]) -> int:
+    """The line of the field at dotted ``keys``, else of its nearest parent (a
+    missing field's section), else 1."""
+    for n in range(len(keys), 0, -1):
+        if (found := lines.get(".".join(keys[:n]))) is not None:
+            return found
+    return 1
 
 
 def intent_of(question_id: str) -> str:
@@ -172,11 +178,7 @@ def load(path: Path) -> tuple[QuestionSource | None, list[Problem]]:
         return None, problems
 
     def at(*keys: str) -> int:
-        """The line of a field, else of its nearest parent (a missing field's section)."""
-        for n in range(len(keys), 0, -1):
-            if (found := lines.get(".".join(keys[:n]))) is not None:
-                return found
-        return 1
+        return nearest_line(lines, keys)
 
     for key in data:
         if key not in TOP_KEYS:

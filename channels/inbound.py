@@ -37,10 +37,16 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
+
 from bot import languages, settings
+
+# Rasa's "handle this user message" callback, given to every input channel.
+Handler = Callable[[UserMessage], Awaitable[Any]]
 
 MAX_ID_CHARS = 128
 # Sanic's body cap (SANIC_REQUEST_MAX_SIZE, default in bot/settings.py), also the

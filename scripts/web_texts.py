@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import threading
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import yaml
 
 from bot import languages, paths, settings
+from bot.reloading import Reloading
 from bot.yaml_text import one_line, shape, yaml_problem
 
 # The texts the page uses: web/index.html names some (``${title}``), web/chat.js
@@ -144,7 +144,7 @@ def render(template: str, texts: Texts) -> bytes:
 class PageStore:
     """The rendered page, made again when the template or the texts change.
 
-    Like the bot's content (bot/content.py), a broken edit of content/web.yml
+    Like the bot's content (bot/reloading.py), a broken edit of content/web.yml
     keeps the last good page, with one ERROR line per edit; with no good page
     yet the error is raised (scripts/web.py then refuses to start).
     """
@@ -152,31 +152,15 @@ class PageStore:
     def __init__(self, template: Path, texts: Path) -> None:
         self.template = template
         self.texts = texts
-        self._lock = threading.Lock()
-        self._stamp: object = None
-        self._page: bytes | None = None
-
-    def stamp(self) -> object:
-        stamp = []
-        for file in (self.template, self.texts):
-            try:
-                stat = file.stat()
-                stamp.append((stat.st_mtime_ns, stat.st_size))
-            except OSError as error:
-                stamp.append(one_line(error))  # missing: reported once
-        return tuple(stamp)
+        self._page = Reloading(
+            lambda: (self.template, self.texts),
+            lambda: render(self.template.read_text(encoding="utf-8"), load(self.texts)),
+            lambda error: logger.error("%s. Serving the last good page until it is fixed.", error),
+            errors=(OSError, WebTextsError),
+        )
 
     def get(self) -> bytes:
-        stamp = self.stamp()
-        with self._lock:
-            if stamp != self._stamp or self._page is None:
-                self._stamp = stamp
-                try:
-                    page = render(self.template.read_text(encoding="utf-8"), load(self.texts))
-                except (OSError, WebTextsError) as error:
-                    if self._page is None:
-                        raise WebTextsError(one_line(error)) from None
-                    logger.error("%s. Serving the last good page until it is fixed.", error)
-                else:
-                    self._page = page
-            return self._page
+        try:
+            return self._page.get()
+        except (OSError, WebTextsError) as error:
+            raise WebTextsError(one_line(error)) from None

@@ -205,6 +205,18 @@ def raw_exchange(url: str, request: bytes) -> bytes:
         return received[sock]
 
 
+def run_web_server(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m scripts.web` run to its end (a refusal to start)."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.web"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_half_sent_requests_do_not_take_the_page_down_and_are_closed_after_the_timeout(
     page_server,
 ):
@@ -351,14 +363,7 @@ def test_anything_else_is_a_4xx_with_the_security_headers(page_server):
 def test_a_second_server_on_the_same_port_exits_with_an_error_and_no_traceback(page_server):
     port = page_server.url.rsplit(":", 1)[1]
     env = server_env(WEB_HOST="127.0.0.1", WEB_PORT=port, RASA_PUBLIC_URL=RASA_URL)
-    second = subprocess.run(
-        [sys.executable, "-m", "scripts.web"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    second = run_web_server(env)
     assert second.returncode == 1
     assert second.stdout == ""
     assert second.stderr == f"Cannot listen on 127.0.0.1:{port}: Address already in use\n"
@@ -523,14 +528,7 @@ def test_unusable_page_texts_stop_the_server_at_start(tmp_path):
         RASA_PUBLIC_URL=RASA_URL,
         FAQ_CONTENT_DIR=str(tmp_path),
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "scripts.web"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_web_server(env)
     assert (done.returncode, done.stdout) == (1, "")
     expected = ", ".join(LANGUAGES)
     assert done.stderr == f"{broken}: texts.title must give exactly {expected} (missing: ru)\n"

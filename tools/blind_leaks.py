@@ -13,14 +13,12 @@ from pathlib import Path
 import yaml
 
 from bot.importer import all_training_data
+from tools.blind_eval import load_items
 from tools.similarity import near_duplicate
 
 
 def texts(path: Path) -> list[str]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    found = [item["text"] for item in data.get("singles") or []]
-    found += [turn for item in data.get("conversations") or [] for turn in item["turns"]]
-    return found
+    return [turn for item in load_items(path.stem, path.parent) for turn in item.turns]
 
 
 def drop_leaks(path: Path, trained: list[str]) -> int:

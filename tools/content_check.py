@@ -36,9 +36,9 @@ from bot.concepts import (
     FacetMatcher,
     Matcher,
     misfit,
-    read_concept_files,
-    read_facet_files,
     refusal,
+    repository_facets,
+    repository_matcher,
 )
 from bot.content import Content, ContentError
 from bot.questions import TOPIC, Line, Problem, QuestionSource, load_all
@@ -69,10 +69,8 @@ def check(folder: Path) -> list[Problem]:
     except ContentError as error:
         if not problems:  # else the same problems, already listed one by one
             problems.append(Problem(folder / "texts.yml", 1, str(error)))
-    matcher = Matcher(read_concept_files(paths.CONCEPTS_BY_LANGUAGE.values()))
-    names = {name for q in questions for name, _ in q.facets}
-    facet_matcher = FacetMatcher(read_facet_files(paths.NLU_BY_LANGUAGE.values(), names))
-    fit = fit_facets()
+    matcher = repository_matcher()
+    facet_matcher, fit = repository_facets()
     for question in questions:
         problems += unknown_concepts(question, set(matcher.concepts))
         problems += counts(question)
@@ -142,19 +140,12 @@ def notes(questions: list[QuestionSource]) -> list[Problem]:
     return found
 
 
-def fit_facets() -> set[str]:
-    """The SubjectGuard's ``fit_facets`` (config.yml)."""
-    config = yaml.safe_load(paths.CONFIG.read_text(encoding="utf-8"))
-    guard = [c for c in config["pipeline"] if c["name"].endswith("SubjectGuard")]
-    return set(guard[0].get("fit_facets") or []) if guard else set()
-
-
 def refused(
     question: QuestionSource,
     questions: list[QuestionSource],
     matcher: Matcher,
     facet_matcher: FacetMatcher,
-    fit: set[str],
+    fit: frozenset[str],
 ) -> list[Problem]:
     """Paraphrases that the question's own guard would refuse (components/subject_guard.py)."""
     relations = {r for q in questions if (r := q.facet("relation"))}

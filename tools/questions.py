@@ -20,17 +20,13 @@ import re
 import sys
 from pathlib import Path
 
-from bot import languages, paths, settings
+from bot import languages, paths
 from bot.concepts import read_concept_files
-from bot.questions import ID, PLACEHOLDER, QuestionSource, load_all
+from bot.questions import ID, PLACEHOLDER, QuestionSource, load_all, questions_folder
 from tools.content_check import MIN_PARAPHRASES
 from tools.similarity import STOPWORDS, normalise
 
 MAX_ID_WORDS = 5
-
-
-def folder() -> Path:
-    return paths.ROOT / settings.get("FAQ_CONTENT_DIR") / "questions"
 
 
 def scaffold(
@@ -38,7 +34,7 @@ def scaffold(
 ) -> str:
     """A question file with placeholders (and the English title and answer, if given)."""
     concepts = ", ".join(sorted(read_concept_files(paths.CONCEPTS_BY_LANGUAGE.values())))
-    questions, _ = load_all(folder())
+    questions, _ = load_all(questions_folder())
     topics = ", ".join(sorted({q.facet("topic") or "" for q in questions} - {""}))
     lines = [
         "# A new question: replace every TODO, then run `make check-content` until it",
@@ -97,11 +93,11 @@ def new(question_id: str) -> int:
             file=sys.stderr,
         )
         return 2
-    path = folder() / f"{question_id}.yml"
+    path = questions_folder() / f"{question_id}.yml"
     if path.exists():
         print(f"{path} already exists: edit it instead.", file=sys.stderr)
         return 1
-    questions, _ = load_all(folder())
+    questions, _ = load_all(questions_folder())
     path.write_text(scaffold(question_id, next_order(questions)), encoding="utf-8")
     print(f"Created {path}: fill in every TODO, then run `make check-content`.")
     return 0
@@ -153,9 +149,9 @@ def import_file(source: Path) -> int:
     except ValueError as error:
         print(f"{source}: {error}", file=sys.stderr)
         return 1
-    questions, _ = load_all(folder())
+    questions, _ = load_all(questions_folder())
     known = {normalise(q.by_language[languages.ENGLISH].title): q.id for q in questions}
-    taken = {path.stem for path in folder().glob("*.yml")}
+    taken = {path.stem for path in questions_folder().glob("*.yml")}
     order = next_order(questions)
     added = 0
     for question, answer, line in found:
@@ -165,7 +161,7 @@ def import_file(source: Path) -> int:
         question_id = slug(question, taken)
         taken.add(question_id)
         known[normalise(question)] = question_id
-        path = folder() / f"{question_id}.yml"
+        path = questions_folder() / f"{question_id}.yml"
         path.write_text(scaffold(question_id, order, question, answer), encoding="utf-8")
         print(f"{source}:{line}: {question!r} -> {path}")
         order, added = order + 1, added + 1

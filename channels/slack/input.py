@@ -30,10 +30,9 @@ Why each part (stock Rasa 3.6's ``SlackInput`` differs; docs/channels.md):
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from rasa.core.channels.slack import SlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -41,6 +40,7 @@ from sanic.response import HTTPResponse
 
 from channels import inbound
 from channels.disabled import disabled, missing_settings
+from channels.inbound import Handler
 from channels.slack import config
 from channels.slack.escaping import unescape_text
 from channels.slack.output import ConfigurableSlackBot
@@ -48,9 +48,6 @@ from channels.slack.parsing import Reply, SlackMessage, bot_user_ids, dig, media
 from stores import handled_events
 
 logger = logging.getLogger(__name__)
-
-# Rasa's "handle this user message" callback, given to every input channel.
-Handler = Callable[[UserMessage], Awaitable[Any]]
 
 NOT_SIGNED = "Message is not properly signed with a valid X-Slack-Signature header"
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram.utils.exceptions import ValidationError
@@ -38,15 +37,13 @@ from bot import languages
 from bot.content import current
 from channels import inbound
 from channels.disabled import DisabledChannel, disabled, missing_settings
+from channels.inbound import Handler
 from channels.telegram import config, updates
 from channels.telegram.output import ConfigurableTelegramOutput
 from channels.telegram.startup import StartUp
 from channels.telegram.updates import Chat, json_object
 
 logger = logging.getLogger(__name__)
-
-# Rasa's "handle this user message" callback, given to every input channel.
-Handler = Callable[[UserMessage], Awaitable[Any]]
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
