@@ -26,10 +26,16 @@ EN_OPENERS = frozenset(
     "is are was were do does did has have had can could will would isnt wasnt arent "
     "werent doesnt didnt really right".split()
 )
-RU_MARKERS = re.compile(r"\bли\b|правильно|верно|\bда\s*\?|\bтак\s*\?|правда\s*\?", re.I)
+RU_MARKERS = re.compile(
+    r"\bли\b|правильно|верно|\bда\s*\?|\bтак\s*\?|правда\s*\?"
+    r"|^\W*(?:а\s+|и\s+)?(?:значит|то есть|выходит|получается|разве|неужели|это)\b",
+    re.I,
+)
 KK_MARKERS = re.compile(r"\b(ма|ме|ба|бе|па|пе)\b\s*\??\s*$|\b(ма|ме|ба|бе|па|пе)\s*\?", re.I)
 KO_WH = re.compile(r"누구|무엇|뭐|어디|왜|어떻게|몇|언제|어느|얼마")
-KO_END = re.compile(r"(요|지|죠|까|니|냐|야|어|아|나)\s*\??\s*$")
+# A Korean question ends so; endings that also end statements ("-요", "-어") count
+# only with a question mark ("북한 말한 거였어요" is a correction, not a check).
+KO_END = re.compile(r"(?:지|죠|까|니|냐)\s*\??\s*$|(?:요|야|어|아|나)\s*\?\s*$")
 WH_EN = frozenset("who what which why how where when whom whose".split())
 
 

@@ -8,9 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import settings
 from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
 from actions.checks import checks_last_answer
-from actions.faq import utter_answer
+from actions.context import checks_the_answer
 from actions.follow_up import unsure_follow_up
-from actions.menu import utter_fallback
+from actions.menu import utter_answer, utter_fallback
 from actions.suggest import candidates, intent_ranking
 from actions.unanswered import (
     DID_YOU_MEAN,
@@ -46,7 +46,9 @@ class ActionFaqFallback(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> UnansweredQuestion | None:
         latest = tracker.latest_message
-        follow_up = unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), latest)
+        follow_up = checks_the_answer(
+            content, tracker.get_slot(TOPIC_SLOT), latest
+        ) or unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), latest)
         if follow_up is not None:
             utter_answer(dispatcher, content, follow_up)
             return unanswered_question(LOW_CONFIDENCE, tracker)
@@ -81,7 +83,8 @@ class ActionFaqFallback(ContentAction):
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         topic, latest = tracker.get_slot(TOPIC_SLOT), tracker.latest_message
         return (
-            unsure_follow_up(content, topic, latest)
+            checks_the_answer(content, topic, latest)
+            or unsure_follow_up(content, topic, latest)
             or checks_last_answer(content, topic, str(latest.get("text") or ""))
             or from_context(content, topic, latest)
         )

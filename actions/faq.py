@@ -1,4 +1,5 @@
-"""``action_answer_faq``: answer the latest FAQ intent, word for word."""
+"""``action_answer_faq``: answer the latest FAQ intent, word for word, as the
+conversation reads it (actions/context.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings
-from actions.base import ContentAction, unanswered_question
-from actions.menu import utter_fallback
-from actions.unanswered import LOW_CONFIDENCE, UnansweredQuestion
+from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
+from actions.context import in_context
+from actions.menu import utter_answer, utter_fallback, utter_no_answer_here
+from actions.unanswered import FOLLOW_UP_NO_ANSWER, LOW_CONFIDENCE, UnansweredQuestion
 from bot.content import LanguageContent
 
 logger = logging.getLogger(__name__)
@@ -21,7 +23,9 @@ class ActionAnswerFaq(ContentAction):
 
     The answer goes out verbatim, with the related questions as follow-up
     buttons (unless FAQ_FOLLOW_UPS is off). An answer given with a confidence
-    below FAQ_LOG_ANSWERS_BELOW is also logged for review.
+    below FAQ_LOG_ANSWERS_BELOW is also logged for review. A message that leans on
+    the conversation ("is it North Korea?" after South Korea's enemy) gets what it
+    means there (``in_context``), logged for review too.
     """
 
     def name(self) -> str:
@@ -38,6 +42,13 @@ class ActionAnswerFaq(ContentAction):
             logger.warning("No FAQ answer for intent %r; falling back.", intent.get("name"))
             utter_fallback(dispatcher, content)
             return None
+        reading = in_context(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)
+        if reading is not None and reading.intent is None:
+            utter_no_answer_here(dispatcher, content, tracker.get_slot(TOPIC_SLOT))
+            return unanswered_question(FOLLOW_UP_NO_ANSWER, tracker)
+        if reading is not None:
+            utter_answer(dispatcher, content, reading.intent)
+            return unanswered_question(LOW_CONFIDENCE, tracker)
         utter_answer(dispatcher, content, intent["name"])
         if float(intent.get("confidence") or 0.0) < settings.SETTINGS.log_answers_below:
             return unanswered_question(LOW_CONFIDENCE, tracker)
@@ -45,10 +56,7 @@ class ActionAnswerFaq(ContentAction):
 
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        reading = in_context(content, tracker.get_slot(TOPIC_SLOT), tracker.latest_message)
+        if reading is not None:
+            return reading.intent
         return intent if content.entry(intent) else None
-
-
-def utter_answer(dispatcher: CollectingDispatcher, content: LanguageContent, intent: str) -> None:
-    """The answer to ``intent``, verbatim, with its related questions as buttons."""
-    follow_ups = content.follow_up_buttons(intent) if settings.SETTINGS.follow_ups else []
-    dispatcher.utter_message(text=content.answer_for(intent), buttons=follow_ups)

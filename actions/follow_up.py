@@ -28,8 +28,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
 from actions.checks import checks_last_answer
-from actions.faq import utter_answer
-from actions.menu import utter_fallback
+from actions.context import checks_the_answer, named_facets
+from actions.menu import utter_answer, utter_fallback, utter_no_answer_here
 from actions.suggest import intent_ranking
 from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, UnansweredQuestion
 from bot.concepts import names_excluded
@@ -41,21 +41,6 @@ FOLLOW_UP_INTENT = "follow_up"
 # subject the conversation supplies counts, and a guess with less than half the
 # probability does not.
 RELATED_MIN_CONFIDENCE = 0.5
-# The entities a follow-up may name: the facet names of the question files.
-FACET_ENTITIES = ("country", "side", "relation", "aspect")
-
-
-def named_facets(parse_data: dict[str, Any]) -> dict[str, str] | None:
-    """What a follow-up names, as facets ({"side": "north"}); None when it names
-    two different values for one facet (it cannot mean a single question)."""
-    named: dict[str, str] = {}
-    for entity in parse_data.get("entities") or []:
-        name, value = entity.get("entity"), str(entity.get("value", "")).strip().lower()
-        if name not in FACET_ENTITIES or not value:
-            continue
-        if named.setdefault(name, value) != value:
-            return None
-    return named
 
 
 def resolve(content: LanguageContent, topic: str | None, parse_data: dict[str, Any]) -> str | None:
@@ -181,15 +166,22 @@ class ActionFollowUp(ContentAction):
         if not topic or content.entry(topic) is None or (nothing_named and checked is None):
             utter_fallback(dispatcher, content)
             return unanswered_question(FALLBACK, tracker)
-        intent = resolve(content, topic, tracker.latest_message) or checked
+        intent = (
+            checks_the_answer(content, topic, tracker.latest_message)
+            or resolve(content, topic, tracker.latest_message)
+            or checked
+        )
         if intent is not None:
             utter_answer(dispatcher, content, intent)
             return None
-        buttons = [entry.button() for entry in content.same_topic(topic)]
-        dispatcher.utter_message(text=content.follow_up_no_answer, buttons=buttons)
+        utter_no_answer_here(dispatcher, content, topic)
         return unanswered_question(FOLLOW_UP_NO_ANSWER, tracker)
 
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         topic, latest = tracker.get_slot(TOPIC_SLOT), tracker.latest_message
         text = str(latest.get("text") or "")
-        return resolve(content, topic, latest) or checks_last_answer(content, topic, text)
+        return (
+            checks_the_answer(content, topic, latest)
+            or resolve(content, topic, latest)
+            or checks_last_answer(content, topic, text)
+        )

@@ -27,6 +27,28 @@ import yaml
 HELD_BACK = "held_back"
 
 PREFIX = "concept_"
+# Topics next to the FAQ that no answer covers (pay, visas, food...: the
+# ``concept_uncovered`` lists of data/concepts*.yml). Every question excludes them
+# unless it requires them (bot/questions.py): a question near an answer but not
+# covered by it gets the honest near miss instead of the neighbouring answer.
+# They are looked for only in the part of a message that asks (``asked``): "I'm a
+# student in Bishkek. Why are there so many Koreans here?" asks about Koreans.
+UNCOVERED = "uncovered"
+ASKED_ONLY = frozenset({UNCOVERED})
+# Where a story told before a question ends: a sentence's end, a colon or dash, a
+# comma followed by a question word ("I'm a student in Almaty, why are there so many
+# Koreans here?"), and Korean's "-는데/-인데" ("I came to Almaty, and ..."), which
+# sets the scene.
+ASK_WORDS = (
+    "why how what who which where when is are do does did can could would will "
+    "почему зачем как кто что сколько какие какой какая где когда есть разве неужели "
+    "неге неліктен қалай кім не қанша қандай қайда қашан"
+).split()
+STORY_END = re.compile(
+    r"[.!?;:\u2014\u2013]+\s|\s[-\u2014\u2013]+\s|(?<=[\uac00-\ud7a3]데)[,\s]"
+    rf"|,\s+(?=(?:{'|'.join(ASK_WORDS)})\b)",
+    re.IGNORECASE,
+)
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 WORD = re.compile(r"\w+")
 # Longer than most Russian and Kazakh words ("қазақстандағы" has 13; "қазақстандықтардың",
@@ -62,16 +84,27 @@ class Matcher:
             self.hangul[name] = [e.replace(" ", "") for e in entries if HANGUL.search(e)]
 
     def mentioned(self, text: str) -> set[str]:
+        found = self._matching(text, self.concepts.keys() - ASKED_ONLY)
+        return found | self._matching(asked(text), self.concepts.keys() & ASKED_ONLY)
+
+    def _matching(self, text: str, names: Iterable[str]) -> set[str]:
         words = WORD.findall(text.lower())
         spaced, squashed = " ".join(words), "".join(words)
         long_words = [word for word in words if len(word) >= LONG_WORD]
         return {
             name
-            for name in self.concepts
+            for name in names
             if (self.patterns[name] is not None and self.patterns[name].search(spaced))
             or any(entry in squashed for entry in self.hangul[name])
             or any(entry in word for word in long_words for entry in self.squashed[name])
         }
+
+
+def asked(text: str) -> str:
+    """The part of ``text`` that asks: what follows the last story end (the whole
+    text when the question is its only sentence)."""
+    parts = [part for part in STORY_END.split(text.strip()) if part and part.strip()]
+    return parts[-1] if parts else text
 
 
 def read_concept_files(files: Iterable[Path]) -> dict[str, list[str]]:

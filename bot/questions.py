@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from bot import languages, paths, settings
+from bot.concepts import UNCOVERED
 from bot.yaml_text import one_line, shape, yaml_problem
 
 FAQ_INTENT_PREFIX = "faq_"
@@ -234,7 +235,7 @@ def load(path: Path) -> tuple[QuestionSource | None, list[Problem]]:
         requires=requires,
         related=related,
         by_language=by_language,
-        excludes=excludes,
+        excludes=excludes if UNCOVERED in requires else (*excludes, UNCOVERED),
         lines=lines,
     )
     return (question if len(by_language) == len(languages.LANGUAGES) else None), problems

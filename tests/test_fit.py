@@ -45,6 +45,28 @@ def test_a_question_naming_another_country_or_side_gets_the_honest_near_miss(bot
     assert [e.kind for e in entries if e.text == text] == ["near_miss"]
 
 
+@pytest.mark.parametrize(
+    ("text", "nearest", "language"),
+    [
+        ("What's the average salary of a Kazakh in Korea?", "faq_kazakhs_in_korea", "en"),
+        ("Сколько зарабатывают казахи в Южной Корее?", "faq_kazakhs_in_korea", "ru"),
+        ("Кореядағы қазақ студенттері қанша?", "faq_kazakhs_in_korea", "kk"),
+        ("카자흐 사람 한국 비자 필요해?", "faq_kazakhs_in_korea", "ko"),
+    ],
+)
+def test_a_question_next_to_an_answer_but_not_covered_by_it_gets_the_near_miss(
+    bot, text, nearest, language
+):
+    button = near_miss(bot, text, language)
+    assert button["payload"] == f"/{nearest}"
+
+
+def test_a_story_told_before_the_question_does_not_count_against_it(bot):
+    answer = helpers.answers_by_intent("en")["faq_why_koreans_in_kyrgyzstan"]
+    text = "I'm an exchange student in Bishkek. Why are there so many Koreans in Kyrgyzstan?"
+    assert bot.texts(text) == [answer]
+
+
 def test_the_near_miss_is_in_the_askers_language(bot):
     button = near_miss(bot, "Кто главные союзники Северной Кореи?", "ru")
     assert button["payload"] == "/faq_south_korea_allies"
@@ -110,6 +132,57 @@ def test_a_yes_no_check_on_the_last_answer_gets_that_answer_again(bot):
 
 
 @pytest.mark.parametrize(
+    ("language", "question", "check"),
+    [
+        ("en", "Who is South Korea's enemy?", "is it North Korea?"),
+        ("ru", "Кто главный враг Южной Кореи?", "Значит, это Северная Корея?"),
+        ("en", "What countries is South Korea friends with?", "does that include Russia?"),
+    ],
+)
+def test_a_check_naming_what_the_answer_names_gets_that_answer_not_the_other_sides(
+    bot, language, question, check
+):
+    answers = helpers.answers_by_intent(language)
+    sender = uuid.uuid4().hex
+    first = bot.texts(question, sender)[:1]
+    assert first in ([answers["faq_south_korea_enemy"]], [answers["faq_south_korea_friends"]])
+    assert bot.texts(check, sender)[:1] == first
+
+
+def test_a_correction_of_the_side_keeps_the_relation_just_asked_about(bot):
+    answers = helpers.answers_by_intent("ru")
+    sender = uuid.uuid4().hex
+    assert bot.texts("Кто союзники у Южной Кореи?", sender)[:1] == [
+        answers["faq_south_korea_allies"]
+    ]
+    # North Korea's allies, which no answer covers: the classifier's North Korea's
+    # enemy would be a wrong answer.
+    assert bot.texts("ой, я имела в виду Северную Корею", sender)[:1] == [
+        helpers.text("follow_up_no_answer", "ru")
+    ]
+    english = uuid.uuid4().hex
+    bot.texts("Who are South Korea's closest allies?", english)
+    assert not set(bot.texts("sorry, I meant North Korea", english)) & ANSWERS
+    enemy = uuid.uuid4().hex
+    bot.texts("Who is South Korea's enemy?", enemy)
+    assert bot.texts("and North Korea?", enemy)[:1] == [
+        helpers.answers_by_intent("en")["faq_north_korea_enemy"]
+    ]
+
+
+def test_a_full_question_after_an_answer_about_a_relation_is_answered_as_asked(bot):
+    answers = helpers.answers_by_intent("en")
+    sender = uuid.uuid4().hex
+    bot.texts("Who are South Korea's closest allies?", sender)
+    assert bot.texts("Who is North Korea's biggest enemy?", sender)[:1] == [
+        answers["faq_north_korea_enemy"]
+    ]
+    assert bot.texts("Why are there Koreans in Kazakhstan?", sender)[:1] == [
+        answers["faq_why_koreans_in_kazakhstan"]
+    ]
+
+
+@pytest.mark.parametrize(
     ("text", "shaped"),
     [
         ("so was that under Stalin?", True),
@@ -119,6 +192,10 @@ def test_a_yes_no_check_on_the_last_answer_gets_that_answer_again(bot):
         ("бұл 1937 жылы болды ма?", True),
         ("그게 1937년이었어요?", True),
         ("북한의 적은 누구야?", False),
+        ("Значит, это Северная Корея?", True),
+        ("а Северная Корея?", False),
+        ("아 잠깐, 북한 말한 거였어요", False),
+        ("북한이야?", True),
     ],
 )
 def test_what_counts_as_a_yes_no_question(text, shaped):

@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import paths
+from bot.concepts import UNCOVERED
 from bot.importer import standalone_config
 from components.subject_guard import Matcher, SubjectGuard, concept_tables
 from tests import helpers
@@ -82,6 +83,21 @@ def test_matching_rules():
     assert matcher.mentioned("who is seoul at  odds with") == {"enemy"}  # across words
     assert matcher.mentioned("한국이랑적대하는나라") == {"korea"}  # Hangul anywhere
     assert matcher.mentioned("who are tokyo's enemies") == {"enemy"}
+
+
+def test_topics_no_answer_covers_are_looked_for_only_in_the_part_that_asks():
+    matcher = Matcher({"korea": ["korea"], UNCOVERED: ["student", "salar", "학생"]})
+    assert matcher.mentioned("What do Kazakh students in Korea pay?") == {"korea", UNCOVERED}
+    assert matcher.mentioned("I'm a student. Why are there Koreans here?") == {"korea"}
+    assert matcher.mentioned("I'm a student: why are there Koreans here?") == {"korea"}
+    assert matcher.mentioned("I study in Korea. What's the salary there?") == {"korea", UNCOVERED}
+    assert matcher.mentioned("교환학생으로 왔는데 고려인이 왜 많아?") == set()
+    assert matcher.mentioned("고려인 학생이 많아?") == {UNCOVERED}
+
+
+def test_every_question_excludes_the_topics_no_answer_covers():
+    for question in helpers.questions():
+        assert UNCOVERED in question.excludes, question.id
 
 
 def guard(concepts: dict[str, list[str]], tmp_path) -> SubjectGuard:
