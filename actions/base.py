@@ -15,10 +15,7 @@ from actions.suggest import intent_ranking
 from actions.unanswered import UNSUPPORTED_LANGUAGE, UnansweredQuestion, unanswered_log
 from bot import languages
 from bot.content import LanguageContent, current
-
-# The slot that remembers which FAQ question the conversation is about, so that
-# a typed follow-up ("how about Kyrgyzstan?") can lean on it (domain.yml).
-TOPIC_SLOT = "faq_topic"
+from bot.questions import TOPIC_SLOT
 
 
 class ContentAction(Action, metaclass=ABCMeta):

@@ -212,6 +212,17 @@ class FacetMatcher:
                 found[name] = values
         return found
 
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Where ``text`` names a facet value: (start, end, value), Latin and
+        Cyrillic entries only."""
+        lowered = text.lower()
+        return [
+            (found.start(), found.end(), value)
+            for name in self.tables
+            for pattern, value in self.patterns[name]
+            for found in pattern.finditer(lowered)
+        ]
+
 
 def facet_tables(
     lookup_tables: list[dict[str, Any]], synonyms: dict[str, str], names: Iterable[str]
@@ -256,3 +267,31 @@ def misfit(named: dict[str, set[str]], facets: dict[str, str], fit: Iterable[str
         if own is not None and own not in named[name]:
             return f"names {name} {', '.join(sorted(named[name]))}, not {own}"
     return None
+
+
+# Words that point back to what the conversation was about ("they", "there", "it"):
+# the ``concept_pointer`` lists of data/concepts*.yml (patches/context.py).
+POINTER = "pointer"
+
+
+def subject_words(text: str, concepts: Iterable[str], values: Iterable[str] | None = None) -> str:
+    """The words of ``text`` that name a subject: one of ``concepts``, or a country
+    or side (one of ``values``, or any with None). For a question's title, its
+    required concepts and facet values: "Why does Kazakhstan have Koreans?" ->
+    "Kazakhstan Koreans"; "Кто враг Южной Кореи?" -> "Южной Кореи"."""
+    matcher, _ = repository_facets()
+    wanted = set(concepts)
+    kept = None if values is None else set(values)
+    named = [(a, b) for a, b, value in matcher.spans(text) if kept is None or value in kept]
+
+    def names_a_value(word: str) -> bool:
+        found = set().union(*matcher.named(word).values()) if matcher.named(word) else set()
+        return bool(found) and (kept is None or bool(found & kept))
+
+    return " ".join(
+        found.group()
+        for found in WORD.finditer(text)
+        if repository_matcher().mentioned(found.group()) & wanted
+        or any(start <= found.start() < end for start, end in named)
+        or names_a_value(found.group())
+    )

@@ -28,6 +28,9 @@ from bot.concepts import UNCOVERED
 from bot.yaml_text import one_line, shape, yaml_problem
 
 FAQ_INTENT_PREFIX = "faq_"
+# The slot that remembers which FAQ question the conversation is about (domain.yml),
+# set by every answer: a follow-up leans on it (actions/, patches/context.py).
+TOPIC_SLOT = "faq_topic"
 ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 MAX_RELATED = 2
 # A text that still starts so is the scaffold's (tools/questions.py) or the

@@ -17,6 +17,9 @@ module of the bot changes nothing; only ``install()`` does.
   turn 10; the tracker store keeps every session.
 - ``hot_path``: two lookups Rasa repeats on every message (event classes by
   name, the graph nodes a run needs) are done once.
+- ``context``: a message that points back at the conversation ("what made them
+  stay?") and gets no FAQ question is parsed again with the subject of the
+  question just answered.
 - ``store_failures``: a turn the tracker store or the lock store cannot keep
   is not answered as if it were: its replies wait for the save, and the user
   gets "temporarily unavailable" (REST: a 503) instead of a silent loss.
@@ -31,6 +34,7 @@ from __future__ import annotations
 from patches import (
     action_validation,
     bounded_sessions,
+    context,
     hot_path,
     store_failures,
     tracker_errors,
@@ -44,6 +48,7 @@ CHANGES = (
     bounded_sessions,
     hot_path,
     store_failures,
+    context,
 )
 
 

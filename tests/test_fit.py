@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from actions.checks import yes_no
 from actions.unanswered import UnansweredLog
+from bot.question_shape import yes_no
 from tests import helpers
 
 ANSWERS = set(helpers.answers_by_intent("en").values())
