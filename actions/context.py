@@ -24,9 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actions.checks import stems, yes_no
-from bot.concepts import names_excluded, repository_matcher
-from bot.content import LanguageContent
+from actions.checks import numbers, stems
+from bot.concepts import names_excluded, negated, repository_matcher
+from bot.content import TOPIC, LanguageContent, Question
+from bot.question_shape import WORD, elliptical_words, yes_no
 
 RELATION = "relation"
 # The entities a message may name: the facet names of the question files.
@@ -37,10 +38,13 @@ def named_facets(parse_data: dict[str, Any]) -> dict[str, str] | None:
     """What a follow-up names, as facets ({"side": "north"}); None when it names
     two different values for one facet (it cannot mean a single question)."""
     named: dict[str, str] = {}
+    text = str(parse_data.get("text") or "").lower()
     for entity in parse_data.get("entities") or []:
         name, value = entity.get("entity"), str(entity.get("value", "")).strip().lower()
         if name not in FACET_ENTITIES or not value:
             continue
+        if "start" in entity and negated(text, entity["start"], entity.get("end", 0)):
+            continue  # "not allies, the friends": set aside
         if named.setdefault(name, value) != value:
             return None
     return named
@@ -63,10 +67,18 @@ def in_context(
     current = content.entry(topic)
     if chosen is None or current is None or chosen.intent == current.intent:
         return None
+    text = str(parse_data.get("text") or "")
+    if chosen.facet(TOPIC) != current.facet(TOPIC) and chosen.intent not in current.related:
+        if only_names(content, text):
+            # "а киргизские корейцы?" after Korean in Kazakhstan asks the same of
+            # Kyrgyzstan's Koreans, which no answer covers: not why they live there.
+            return Reading(None)
+    if checks_rather(current, chosen, content, text):
+        return Reading(current.intent)
     own, theirs = current.facet(RELATION), chosen.facet(RELATION)
     if own is None or theirs is None:
         return None  # only questions about relations are told apart by a side alone
-    if names_a_relation(content, str(parse_data.get("text") or "")):
+    if names_a_relation(content, text):
         return None  # a full question
     if checks_the_answer(content, topic, parse_data):
         return Reading(current.intent)
@@ -76,6 +88,48 @@ def in_context(
     named = named_facets(parse_data) or {}
     fitting = content.follow_up(current.intent, {k: v for k, v in named.items() if k != RELATION})
     return Reading(fitting[0].intent if len(fitting) == 1 else None)
+
+
+def only_names(content: LanguageContent, text: str) -> bool:
+    """Whether ``text`` names a subject (a people, country or side) and says nothing
+    else but the words that carry a follow-up ("and Kyrgyzstan?", "а киргизские
+    корейцы?", "қырғыздағы корейлер ше?")."""
+    subjects = {c for q in content.entries for c in q.requires}
+    matcher = repository_matcher()
+    words = [m.group() for m in WORD.finditer(text.lower())]
+    rest = [w for w in words if not matcher.mentioned(w) & subjects]
+    return len(rest) < len(words) and elliptical_words(rest)
+
+
+def checks_rather(current: Question, chosen: Question, content: LanguageContent, text: str) -> bool:
+    """Whether ``text``, which the classifier took for ``chosen``'s question, is a
+    yes/no check on ``current``'s answer: it names no relation but ``current``'s, and
+    names more of that answer's facts (its numbers count twice) than of
+    ``chosen``'s ("so was it in 1995 that they called the North their enemy?" after
+    South Korea's enemy; "so South Korea never tried to bring them back?" after
+    Kyrgyzstan's Koreans)."""
+    if not yes_no(text) or names_excluded(current.excludes, text):
+        return False
+    relations = {value for q in content.entries if (value := q.facet(RELATION))}
+    if repository_matcher().mentioned(text) & relations - {current.facet(RELATION)}:
+        return False
+    said, other = facts_named(text, current.answer), facts_named(text, chosen.answer)
+    return said >= 2 and said > other
+
+
+def or_the_last_answer(
+    content: LanguageContent, topic: str | None, intent: str | None, text: str
+) -> str | None:
+    """``intent``, a follow-up's reading, unless ``text`` is rather a yes/no check on
+    ``topic``'s answer (``checks_rather``): then ``topic``."""
+    current, chosen = content.entry(topic), content.entry(intent)
+    if current is None or chosen is None or current.intent == chosen.intent:
+        return intent
+    return current.intent if checks_rather(current, chosen, content, text) else intent
+
+
+def facts_named(text: str, answer: str) -> int:
+    return len(stems(text) & stems(answer)) + 2 * len(numbers(text) & numbers(answer))
 
 
 def names_a_relation(content: LanguageContent, text: str) -> bool:

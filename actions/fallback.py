@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import settings
 from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
 from actions.checks import checks_last_answer
-from actions.context import checks_the_answer
+from actions.context import checks_the_answer, or_the_last_answer
 from actions.follow_up import unsure_follow_up
 from actions.menu import utter_answer, utter_fallback
 from actions.suggest import candidates, intent_ranking
@@ -46,9 +46,7 @@ class ActionFaqFallback(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: LanguageContent
     ) -> UnansweredQuestion | None:
         latest = tracker.latest_message
-        follow_up = checks_the_answer(
-            content, tracker.get_slot(TOPIC_SLOT), latest
-        ) or unsure_follow_up(content, tracker.get_slot(TOPIC_SLOT), latest)
+        follow_up = leaning(content, tracker.get_slot(TOPIC_SLOT), latest)
         if follow_up is not None:
             utter_answer(dispatcher, content, follow_up)
             return unanswered_question(LOW_CONFIDENCE, tracker)
@@ -83,11 +81,20 @@ class ActionFaqFallback(ContentAction):
     def answered(self, tracker: Tracker, content: LanguageContent) -> str | None:
         topic, latest = tracker.get_slot(TOPIC_SLOT), tracker.latest_message
         return (
-            checks_the_answer(content, topic, latest)
-            or unsure_follow_up(content, topic, latest)
+            leaning(content, topic, latest)
             or checks_last_answer(content, topic, str(latest.get("text") or ""))
             or from_context(content, topic, latest)
         )
+
+
+def leaning(content: LanguageContent, topic: str | None, parse_data: dict) -> str | None:
+    """The question an unsure message means by leaning on ``topic``: a check on its
+    answer, or a follow-up (unless it rather checks the answer just given)."""
+    text = str(parse_data.get("text") or "")
+    meant = unsure_follow_up(content, topic, parse_data)
+    return checks_the_answer(content, topic, parse_data) or or_the_last_answer(
+        content, topic, meant, text
+    )
 
 
 def from_context(content: LanguageContent, topic: str | None, parse_data: dict) -> str | None:

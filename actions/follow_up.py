@@ -28,7 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
 from actions.checks import checks_last_answer
-from actions.context import checks_the_answer, named_facets
+from actions.context import checks_the_answer, named_facets, or_the_last_answer
 from actions.menu import utter_answer, utter_fallback, utter_no_answer_here
 from actions.suggest import intent_ranking
 from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, UnansweredQuestion
@@ -54,12 +54,14 @@ def resolve(content: LanguageContent, topic: str | None, parse_data: dict[str, A
     matches = [q for q in content.follow_up(topic, named) if not names_excluded(q.excludes, text)]
     if not matches:
         matches = [
-            q for q in offered(content, topic, named) if not names_excluded(q.excludes, text)
+            q
+            for q in offered_questions(content, topic, named)
+            if not names_excluded(q.excludes, text)
         ]
     return matches[0].intent if len(matches) == 1 else None
 
 
-def offered(content: LanguageContent, topic: str, named: dict[str, str]) -> list:
+def offered_questions(content: LanguageContent, topic: str, named: dict[str, str]) -> list:
     """The questions the last answer offered as buttons, of another topic, that have
     every facet the follow-up names and agree with the last question on the rest:
     "and do they still speak it?" after why Koreans live in Kazakhstan is Korean in
@@ -113,7 +115,9 @@ def offered_follow_up(
     """For a message NLU was unsure about, whose best ``guess`` is (intent,
     confidence): the question of another topic that the last answer offered as a
     button (``related`` in its question file), when it is that guess with at least
-    RELATED_MIN_CONFIDENCE and the message names nothing that question is not about;
+    RELATED_MIN_CONFIDENCE, agrees with the last question on what the message does
+    not name (``offered_questions``: "is Korean still used there?" after Kyrgyzstan's
+    Koreans is not Korean in Kazakhstan) and names nothing that question is not about;
     else None. "Why are there Koreans there, anyway?" after "Is Korean spoken in
     Kazakhstan?" names no Kazakhstan, so the subject guard holds it at its cap; the
     offer and the conversation supply the country. Within a topic a follow-up is
@@ -131,9 +135,10 @@ def offered_follow_up(
     ):
         return None
     named = named_facets(parse_data)
-    if named is None or any(offered.facet(name) != value for name, value in named.items()):
+    if named is None or best not in {q.intent for q in offered_questions(content, topic, named)}:
         return None
-    return best
+    text = str(parse_data.get("text") or "")
+    return None if names_excluded(offered.excludes, text) else best
 
 
 def answered_by_follow_up(
@@ -168,7 +173,9 @@ class ActionFollowUp(ContentAction):
             return unanswered_question(FALLBACK, tracker)
         intent = (
             checks_the_answer(content, topic, tracker.latest_message)
-            or resolve(content, topic, tracker.latest_message)
+            or or_the_last_answer(
+                content, topic, resolve(content, topic, tracker.latest_message), text
+            )
             or checked
         )
         if intent is not None:
@@ -182,6 +189,6 @@ class ActionFollowUp(ContentAction):
         text = str(latest.get("text") or "")
         return (
             checks_the_answer(content, topic, latest)
-            or resolve(content, topic, latest)
+            or or_the_last_answer(content, topic, resolve(content, topic, latest), text)
             or checks_last_answer(content, topic, text)
         )

@@ -94,10 +94,37 @@ class Matcher:
         return {
             name
             for name in names
-            if (self.patterns[name] is not None and self.patterns[name].search(spaced))
-            or any(entry in squashed for entry in self.hangul[name])
+            if (
+                self.patterns[name] is not None
+                and any(
+                    not negated(spaced, m.start(), m.end())
+                    for m in self.patterns[name].finditer(spaced)
+                )
+            )
+            or any(
+                not negated(squashed, at, at + len(entry))
+                for entry in self.hangul[name]
+                for at in _occurrences(squashed, entry)
+            )
             or any(entry in word for word in long_words for entry in self.squashed[name])
         }
+
+
+def _occurrences(text: str, entry: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(entry), text)]
+
+
+# A name said only to be set aside ("not allies", "не союзники", "одақтас емес",
+# "동맹 말고") is not what a message asks about.
+NEGATION_BEFORE = re.compile(r"(?:^|\s)(?:not|не|без)\s+(?:\w+\s+)?$")
+# After: the rest of the word (a Kazakh ending), then "емес"; in Korean, typed with
+# or without spaces, at most a particle between the name and "말고".
+NEGATION_AFTER = re.compile(r"^\w{0,4}\s+емес\b|^[은는이가을를의도]?\s*(?:말고|아니고|아니라|빼고)")
+
+
+def negated(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``text[start:end]`` is set aside by a negation next to it."""
+    return bool(NEGATION_BEFORE.search(text[:start]) or NEGATION_AFTER.match(text[end:]))
 
 
 def asked(text: str) -> str:

@@ -36,4 +36,23 @@ def yes_no(text: str) -> bool:
     if re.search(r"[\u0400-\u04ff]", text):
         return bool(RU_MARKERS.search(text) or KK_MARKERS.search(text.strip()))
     first = words[1] if words[0] in ("so", "and", "but") and len(words) > 1 else words[0]
-    return first in EN_OPENERS and not set(words) & WH_EN or text.rstrip().endswith("right?")
+    if set(words) & WH_EN:
+        return text.rstrip().endswith("right?")
+    # "so South Korea never tried to bring them back?": a statement asked back.
+    return first in EN_OPENERS or words[0] == "so" and text.rstrip().endswith("?")
+
+
+# Words that carry a follow-up without asking anything of their own ("and what
+# about...?", "а ...?", "ал ... ше?", "그럼 ...는?"), and function words beside a name.
+FOLLOW_UP_WORDS = frozenset(
+    "and what about how so then ok okay the in of for too also now same it is are "
+    "а и как насчёт насчет про что в у на тогда ну тоже там "
+    "ал ше енді онда туралы ше да де ғой жақта жақ "
+    "그럼 그러면 어때 어때요 쪽은 쪽 은 는 요 도".split()
+)
+
+
+def elliptical_words(words: list[str]) -> bool:
+    """Whether ``words`` (what a message says besides its names) carry only a
+    follow-up: "and Kyrgyzstan?" says nothing of its own about what is asked."""
+    return all(word in FOLLOW_UP_WORDS for word in words)

@@ -182,6 +182,54 @@ def test_a_full_question_after_an_answer_about_a_relation_is_answered_as_asked(b
     ]
 
 
+def test_a_follow_up_that_only_names_another_people_keeps_what_was_asked(bot):
+    answers = helpers.answers_by_intent("ru")
+    sender = uuid.uuid4().hex
+    assert bot.texts("Корейцы в Казахстане ещё говорят на корейском?", sender)[:1] == [
+        answers["faq_korean_spoken_in_kazakhstan"]
+    ]
+    # Whether Kyrgyzstan's Koreans speak Korean: no answer, not why they live there.
+    assert bot.texts("а киргизские корейцы?", sender)[:1] == [
+        helpers.text("follow_up_no_answer", "ru")
+    ]
+    english = uuid.uuid4().hex
+    bot.texts("Why are there Koreans in Kazakhstan?", english)
+    assert bot.texts("and Kyrgyzstan?", english)[:1] == [
+        helpers.answers_by_intent("en")["faq_why_koreans_in_kyrgyzstan"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("Why are there Koreans in Kyrgyzstan?", "is Korean still used there?"),
+        ("How many Kazakhs are there in Korea?", "and how many Koreans in Kazakhstan?"),
+        (
+            "Who are South Korea's allies?",
+            "no, not allies, I meant the countries it is friends with",
+        ),
+    ],
+)
+def test_an_offered_question_that_does_not_fit_the_follow_up_is_not_given(bot, first, then):
+    sender = uuid.uuid4().hex
+    bot.texts(first, sender)
+    assert not set(bot.texts(then, sender)) & ANSWERS
+
+
+def test_a_statement_asked_back_is_a_check_on_the_answer_it_repeats(bot):
+    answers = helpers.answers_by_intent("en")
+    sender = uuid.uuid4().hex
+    bot.texts("Why are there Koreans in Kyrgyzstan?", sender)
+    # The classifier takes it for South Korea's enemy (it names South Korea).
+    assert bot.texts("so South Korea never tried to bring them back?", sender)[:1] == [
+        answers["faq_why_koreans_in_kyrgyzstan"]
+    ]
+    enemy = uuid.uuid4().hex
+    bot.texts("Who does South Korea officially call its enemy?", enemy)
+    check = "so was it in 1995 that they first called the North their main enemy?"
+    assert bot.texts(check, enemy)[:1] == [answers["faq_south_korea_enemy"]]
+
+
 @pytest.mark.parametrize(
     ("text", "shaped"),
     [
