@@ -68,6 +68,8 @@ def in_context(
     if chosen is None or current is None or chosen.intent == current.intent:
         return None
     text = str(parse_data.get("text") or "")
+    if text.startswith("/"):
+        return None  # a button: the question it names, as asked
     if chosen.facet(TOPIC) != current.facet(TOPIC) and chosen.intent not in current.related:
         if only_names(content, text):
             # "а киргизские корейцы?" after Korean in Kazakhstan asks the same of

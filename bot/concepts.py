@@ -91,27 +91,33 @@ class Matcher:
         words = WORD.findall(text.lower())
         spaced, squashed = " ".join(words), "".join(words)
         long_words = [word for word in words if len(word) >= LONG_WORD]
+        # Most messages hold no negation: then any occurrence counts.
+        kept = _said if NEGATION_WORD.search(spaced) else _found
         return {
             name
             for name in names
-            if (
-                self.patterns[name] is not None
-                and any(
-                    not negated(spaced, m.start(), m.end())
-                    for m in self.patterns[name].finditer(spaced)
-                )
-            )
-            or any(
-                not negated(squashed, at, at + len(entry))
-                for entry in self.hangul[name]
-                for at in _occurrences(squashed, entry)
-            )
+            if (self.patterns[name] is not None and kept(self.patterns[name], spaced))
+            or any(_said_in(squashed, entry) for entry in self.hangul[name] if entry in squashed)
             or any(entry in word for word in long_words for entry in self.squashed[name])
         }
 
 
-def _occurrences(text: str, entry: str) -> list[int]:
-    return [m.start() for m in re.finditer(re.escape(entry), text)]
+def _found(pattern: re.Pattern[str], text: str) -> bool:
+    return pattern.search(text) is not None
+
+
+def _said(pattern: re.Pattern[str], text: str) -> bool:
+    return any(not negated(text, m.start(), m.end()) for m in pattern.finditer(text))
+
+
+def _said_in(squashed: str, entry: str) -> bool:
+    """Whether ``entry`` occurs in Korean text (spaces removed) not set aside."""
+    at = squashed.find(entry)
+    while at >= 0:
+        if not negated(squashed, at, at + len(entry)):
+            return True
+        at = squashed.find(entry, at + 1)
+    return False
 
 
 # A name said only to be set aside ("not allies", "не союзники", "одақтас емес",
@@ -119,6 +125,7 @@ def _occurrences(text: str, entry: str) -> list[int]:
 NEGATION_BEFORE = re.compile(r"(?:^|\s)(?:not|не|без)\s+(?:\w+\s+)?$")
 # After: the rest of the word (a Kazakh ending), then "емес"; in Korean, typed with
 # or without spaces, at most a particle between the name and "말고".
+NEGATION_WORD = re.compile(r"(?<!\w)(?:not|не|без|емес)(?!\w)|말고|아니고|아니라|빼고")
 NEGATION_AFTER = re.compile(r"^\w{0,4}\s+емес\b|^[은는이가을를의도]?\s*(?:말고|아니고|아니라|빼고)")
 
 

@@ -54,6 +54,9 @@ from bot.concepts import (
     refusal,
 )
 
+# What a text names: its concepts, and its facet values by facet.
+Seen = tuple[set[str], dict[str, set[str]]]
+
 FILE = "concepts.json"
 FACETS_FILE = "facets.json"
 
@@ -144,22 +147,27 @@ class SubjectGuard(GraphComponent, IntentClassifier):
             self._guard(message)
         return messages
 
-    def fails(self, intent: str, text: str) -> str | None:
-        """Why ``text`` cannot be the question of ``intent``, or None."""
-        found = self.matcher.mentioned(text)
+    def fails(self, intent: str, text: str, seen: Seen | None = None) -> str | None:
+        """Why ``text`` cannot be the question of ``intent``, or None (``seen``: what
+        the text names, when already matched)."""
+        found, named = seen or self.seen(text)
         return refusal(
             found,
             self.requires.get(intent, []),
             self.relation.get(intent),
             self.relations,
             self.excludes.get(intent, []),
-        ) or misfit(self.facet_matcher.named(text), self.facets.get(intent, {}), self.fit)
+        ) or misfit(named, self.facets.get(intent, {}), self.fit)
 
-    def missing(self, intent: str, text: str) -> dict[str, Any]:
+    def seen(self, text: str) -> Seen:
+        """The concepts and facet values ``text`` names."""
+        return self.matcher.mentioned(text), self.facet_matcher.named(text)
+
+    def missing(self, intent: str, text: str, seen: Seen | None = None) -> dict[str, Any]:
         """The subjects ``text`` lacks for ``intent`` ("missing"), and whether that is
         all that keeps it from fitting ("only_missing"): then a conversation that
         has named them can supply them."""
-        found, named = self.matcher.mentioned(text), self.facet_matcher.named(text)
+        found, named = seen or self.seen(text)
         own = self.facets.get(intent, {})
         lacking = [name for name in self.requires.get(intent, []) if name not in found]
         other = refusal(
@@ -173,14 +181,19 @@ class SubjectGuard(GraphComponent, IntentClassifier):
     def _guard(self, message: Message) -> None:
         ranking = message.get(INTENT_RANKING_KEY) or []
         text = message.get(TEXT) or ""
+        seen = self.seen(text)  # once per message, not per ranked intent
         changed = False
         for position, entry in enumerate(ranking):
-            why = self.fails(entry.get("name"), text)
+            why = self.fails(entry.get("name"), text, seen)
             if why and position == 0:
                 # The classifier's own choice does not fit: the fallback says so and
                 # offers it, or takes a missing subject from the conversation
                 # (actions/fallback.py).
-                held = {"intent": entry["name"], "why": why, **self.missing(entry["name"], text)}
+                held = {
+                    "intent": entry["name"],
+                    "why": why,
+                    **self.missing(entry["name"], text, seen),
+                }
                 message.set(HELD_BACK, held, True)
             if why and entry["confidence"] > self.cap:
                 entry["confidence"] = self.cap

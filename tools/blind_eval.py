@@ -198,6 +198,8 @@ def main() -> int:
                 if not o.right and not o.wrong_answer
             ]
             lines.append("")
+    total = sum(Figures.of(outcomes).wrong_answers for outcomes in rounds.values())
+    lines.append(f"Wrong FAQ answers across all blind sets: {total}")
     print("\n".join(lines))
     return 0
 
