@@ -122,7 +122,8 @@ def _said_in(squashed: str, entry: str) -> bool:
 
 # A name said only to be set aside ("not allies", "не союзники", "одақтас емес",
 # "동맹 말고") is not what a message asks about.
-NEGATION_BEFORE = re.compile(r"(?:^|\s)(?:not|не|без)\s+(?:\w+\s+)?$")
+# "не" right before the name only: in Kazakh "не" is "what" ("не себептен ..." = why).
+NEGATION_BEFORE = re.compile(r"(?:^|\s)(?:not\s+(?:\w+\s+)?|не\s+|без\s+)$")
 # After: the rest of the word (a Kazakh ending), then "емес"; in Korean, typed with
 # or without spaces, at most a particle between the name and "말고".
 NEGATION_WORD = re.compile(r"(?<!\w)(?:not|не|без|емес)(?!\w)|말고|아니고|아니라|빼고")

@@ -105,6 +105,9 @@ def test_a_name_set_aside_by_a_negation_is_not_mentioned():
     assert matcher.mentioned("동맹 말고 친한 나라") == {"friend"}
     assert matcher.mentioned("одақтас емес") == set()
     assert matcher.mentioned("who are the allies, not the friends") == {"ally"}
+    # Kazakh "не" is "what": "не себептен" (why) sets nothing aside.
+    kyrgyz = Matcher({"kyrgyzstan": ["қырғыз"]})
+    assert kyrgyz.mentioned("не себептен қырғызстанда корейлер тұрады?") == {"kyrgyzstan"}
 
 
 def test_every_question_excludes_the_topics_no_answer_covers():
