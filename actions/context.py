@@ -92,14 +92,27 @@ def in_context(
     return Reading(fitting[0].intent if len(fitting) == 1 else None)
 
 
-def only_names(content: LanguageContent, text: str) -> bool:
-    """Whether ``text`` names a subject (a people, country or side) and says nothing
-    else but the words that carry a follow-up ("and Kyrgyzstan?", "а киргизские
-    корейцы?", "қырғыздағы корейлер ше?")."""
+def only_names(
+    content: LanguageContent, text: str, parse_data: dict[str, Any] | None = None
+) -> bool:
+    """Whether ``text`` names a subject (a people, country or side, or with
+    ``parse_data`` any facet it names: a relation) and says nothing else but the words
+    that carry a follow-up or a correction ("and Kyrgyzstan?", "а киргизские
+    корейцы?", "actually I meant Kyrgyzstan", "친한 나라는?")."""
     subjects = {c for q in content.entries for c in q.requires}
+    spans = [
+        (e["start"], e["end"])
+        for e in (parse_data or {}).get("entities") or []
+        if e.get("entity") in FACET_ENTITIES and "start" in e and "end" in e
+    ]
     matcher = repository_matcher()
-    words = [m.group() for m in WORD.finditer(text.lower())]
-    rest = [w for w in words if not matcher.mentioned(w) & subjects]
+    words = list(WORD.finditer(text.lower()))
+    rest = [
+        m.group()
+        for m in words
+        if not matcher.mentioned(m.group()) & subjects
+        and not any(start < m.end() and m.start() < end for start, end in spans)
+    ]
     return len(rest) < len(words) and elliptical_words(rest)
 
 

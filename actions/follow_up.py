@@ -28,7 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TOPIC_SLOT, ContentAction, unanswered_question
 from actions.checks import checks_last_answer
-from actions.context import checks_the_answer, named_facets, or_the_last_answer
+from actions.context import checks_the_answer, named_facets, only_names, or_the_last_answer
 from actions.menu import utter_answer, utter_fallback, utter_no_answer_here
 from actions.suggest import intent_ranking
 from actions.unanswered import FALLBACK, FOLLOW_UP_NO_ANSWER, UnansweredQuestion
@@ -89,18 +89,22 @@ def unsure_follow_up(
 ) -> str | None:
     """For a message NLU was unsure about (``nlu_fallback``): the FAQ intent it
     means when what it names fits exactly one question of the conversation's topic
-    and its best guess is ``follow_up`` or that very question; else None (the usual
-    fallback). Short follow-ups ("now the north", "allies?") often land just under
-    the threshold, and one that names no subject ("and for Kazakhstan, why?") is
-    held under it by the subject guard (components/subject_guard.py): the topic is
-    the evidence that settles them. When what it names fits no question of the
-    topic, the last answer's offer can (``offered_follow_up``)."""
+    and its best guess is ``follow_up`` or that very question, or it says nothing
+    but what it names (``only_names``: "actually I meant Kyrgyzstan"); else None
+    (the usual fallback). Short follow-ups ("now the north", "allies?") often land
+    just under the threshold, and one that names no subject ("and for Kazakhstan,
+    why?") is held under it by the subject guard (components/subject_guard.py): the
+    topic is the evidence that settles them. When what it names fits no question of
+    the topic, the last answer's offer can (``offered_follow_up``)."""
     ranking = intent_ranking(parse_data)
     if not ranking:
         return None
     meant = resolve(content, topic, parse_data)
     best = ranking[0][0]
-    if best == FOLLOW_UP_INTENT or best == meant:
+    text = str(parse_data.get("text") or "")
+    if best == FOLLOW_UP_INTENT or best == meant or only_names(content, text, parse_data):
+        # A message that says nothing but what it names ("actually I meant
+        # Kyrgyzstan", "а у Южной?") is a follow-up or a correction, whatever the guess.
         return meant
     # What it names points to another question of the topic than the guess: unsure.
     return offered_follow_up(content, topic, ranking[0], parse_data) if meant is None else None

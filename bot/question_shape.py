@@ -42,13 +42,19 @@ def yes_no(text: str) -> bool:
     return first in EN_OPENERS or words[0] == "so" and text.rstrip().endswith("?")
 
 
-# Words that carry a follow-up without asking anything of their own ("and what
-# about...?", "а ...?", "ал ... ше?", "그럼 ...는?"), and function words beside a name.
+# Words that carry a follow-up or a correction without asking anything of their own
+# ("and what about...?", "actually I meant...", "а ...?", "я имел в виду...", "ал ...
+# ше?", "кешір, ... айтам", "그럼 ...는?", "아 죄송해요 ...이요"), and function words
+# beside a name.
 FOLLOW_UP_WORDS = frozenset(
     "and what about how so then ok okay the in of for too also now same it is are "
+    "actually i meant mean sorry oops my bad no wait rather instead asking wanted to ask "
     "а и как насчёт насчет про что в у на тогда ну тоже там "
-    "ал ше енді онда туралы ше да де ғой жақта жақ "
-    "그럼 그러면 어때 어때요 쪽은 쪽 은 는 요 도".split()
+    "извините простите я имел имела виду нет ой точнее вернее спрашивал спрашивала "
+    "хотел хотела спросить узнать мне перепутал перепутала стоп "
+    "ал ше енді онда туралы да де ғой жақта жақ кешір кешіріңіз айтам қате жаздым жоқ "
+    "그럼 그러면 어때 어때요 쪽은 쪽 은 는 요 도 아 아니 아니다 아니요 죄송해요 미안 "
+    "미안해요 잘못 썼네요 말하는 말한 거였어 거였어요 이요 나라는 나라".split()
 )
 
 

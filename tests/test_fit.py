@@ -182,6 +182,32 @@ def test_a_full_question_after_an_answer_about_a_relation_is_answered_as_asked(b
     ]
 
 
+@pytest.mark.parametrize(
+    ("language", "question", "correction", "meant"),
+    [
+        (
+            "en",
+            "why did koreans move to kazakhstan",
+            "actually I meant Kyrgyzstan",
+            "faq_why_koreans_in_kyrgyzstan",
+        ),
+        (
+            "ru",
+            "Откуда в Казахстане корейцы?",
+            "извините, я имел в виду Кыргызстан",
+            "faq_why_koreans_in_kyrgyzstan",
+        ),
+        ("ko", "한국 동맹은 어느 나라야?", "친한 나라는?", "faq_south_korea_friends"),
+    ],
+)
+def test_a_correction_that_only_names_what_changes_is_answered_from_the_topic(
+    bot, language, question, correction, meant
+):
+    sender = uuid.uuid4().hex
+    assert bot.texts(question, sender)[:1] != []
+    assert bot.texts(correction, sender)[:1] == [helpers.answers_by_intent(language)[meant]]
+
+
 def test_a_follow_up_that_only_names_another_people_keeps_what_was_asked(bot):
     answers = helpers.answers_by_intent("ru")
     sender = uuid.uuid4().hex
