@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions.checks import numbers, stems
-from bot.concepts import names_excluded, negated, repository_matcher
+from bot.concepts import names_excluded, repository_matcher
 from bot.content import TOPIC, LanguageContent, Question
-from bot.question_shape import WORD, elliptical_words, yes_no
+from bot.question_shape import WORD, elliptical_words, negated, yes_no
 
 RELATION = "relation"
 # The entities a message may name: the facet names of the question files.

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from bot.question_shape import NEGATION_WORD, asked, negated
+
 # The parse data key in which the SubjectGuard names the classifier's first choice
 # when it held it back, and why ({"intent": ..., "why": ...}); the fallback action
 # reads it to say "not exactly that" and offer that question.
@@ -35,20 +37,6 @@ PREFIX = "concept_"
 # student in Bishkek. Why are there so many Koreans here?" asks about Koreans.
 UNCOVERED = "uncovered"
 ASKED_ONLY = frozenset({UNCOVERED})
-# Where a story told before a question ends: a sentence's end, a colon or dash, a
-# comma followed by a question word ("I'm a student in Almaty, why are there so many
-# Koreans here?"), and Korean's "-는데/-인데" ("I came to Almaty, and ..."), which
-# sets the scene.
-ASK_WORDS = (
-    "why how what who which where when is are do does did can could would will "
-    "почему зачем как кто что сколько какие какой какая где когда есть разве неужели "
-    "неге неліктен қалай кім не қанша қандай қайда қашан"
-).split()
-STORY_END = re.compile(
-    r"[.!?;:\u2014\u2013]+\s|\s[-\u2014\u2013]+\s|(?<=[\uac00-\ud7a3]데)[,\s]"
-    rf"|,\s+(?=(?:{'|'.join(ASK_WORDS)})\b)",
-    re.IGNORECASE,
-)
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 WORD = re.compile(r"\w+")
 # Longer than most Russian and Kazakh words ("қазақстандағы" has 13; "қазақстандықтардың",
@@ -118,28 +106,6 @@ def _said_in(squashed: str, entry: str) -> bool:
             return True
         at = squashed.find(entry, at + 1)
     return False
-
-
-# A name said only to be set aside ("not allies", "не союзники", "одақтас емес",
-# "동맹 말고") is not what a message asks about.
-# "не" right before the name only: in Kazakh "не" is "what" ("не себептен ..." = why).
-NEGATION_BEFORE = re.compile(r"(?:^|\s)(?:not\s+(?:\w+\s+)?|не\s+|без\s+)$")
-# After: the rest of the word (a Kazakh ending), then "емес"; in Korean, typed with
-# or without spaces, at most a particle between the name and "말고".
-NEGATION_WORD = re.compile(r"(?<!\w)(?:not|не|без|емес)(?!\w)|말고|아니고|아니라|빼고")
-NEGATION_AFTER = re.compile(r"^\w{0,4}\s+емес\b|^[은는이가을를의도]?\s*(?:말고|아니고|아니라|빼고)")
-
-
-def negated(text: str, start: int, end: int) -> bool:
-    """Whether the name at ``text[start:end]`` is set aside by a negation next to it."""
-    return bool(NEGATION_BEFORE.search(text[:start]) or NEGATION_AFTER.match(text[end:]))
-
-
-def asked(text: str) -> str:
-    """The part of ``text`` that asks: what follows the last story end (the whole
-    text when the question is its only sentence)."""
-    parts = [part for part in STORY_END.split(text.strip()) if part and part.strip()]
-    return parts[-1] if parts else text
 
 
 def read_concept_files(files: Iterable[Path]) -> dict[str, list[str]]:

@@ -1,7 +1,8 @@
-"""Whether a message is shaped as a yes/no question, per language: read by the yes/no
-checks on the last answer (actions/checks.py, actions/context.py) and by the
-rereading of messages that point back (patches/context.py), which leaves yes/no
-questions to those checks."""
+"""The shape of a message, per language: whether it is a yes/no question (the checks
+on the last answer, actions/checks.py and actions/context.py, and the rereading of
+messages that point back, patches/context.py, which leaves those to the checks);
+which part of it asks (after a story told first); which names it sets aside by a
+negation ("not allies"); and which words only carry a follow-up or a correction."""
 
 from __future__ import annotations
 
@@ -62,3 +63,41 @@ def elliptical_words(words: list[str]) -> bool:
     """Whether ``words`` (what a message says besides its names) carry only a
     follow-up: "and Kyrgyzstan?" says nothing of its own about what is asked."""
     return all(word in FOLLOW_UP_WORDS for word in words)
+
+
+# Where a story told before a question ends: a sentence's end, a colon or dash, a
+# comma followed by a question word ("I'm a student in Almaty, why are there so many
+# Koreans here?"), and Korean's "-는데/-인데" ("I came to Almaty, and ..."), which
+# sets the scene.
+ASK_WORDS = (
+    "why how what who which where when is are do does did can could would will "
+    "почему зачем как кто что сколько какие какой какая где когда есть разве неужели "
+    "неге неліктен қалай кім не қанша қандай қайда қашан"
+).split()
+STORY_END = re.compile(
+    r"[.!?;:\u2014\u2013]+\s|\s[-\u2014\u2013]+\s|(?<=[\uac00-\ud7a3]데)[,\s]"
+    rf"|,\s+(?=(?:{'|'.join(ASK_WORDS)})\b)",
+    re.IGNORECASE,
+)
+
+
+# A name said only to be set aside ("not allies", "не союзники", "одақтас емес",
+# "동맹 말고") is not what a message asks about.
+# "не" right before the name only: in Kazakh "не" is "what" ("не себептен ..." = why).
+NEGATION_BEFORE = re.compile(r"(?:^|\s)(?:not\s+(?:\w+\s+)?|не\s+|без\s+)$")
+# After: the rest of the word (a Kazakh ending), then "емес"; in Korean, typed with
+# or without spaces, at most a particle between the name and "말고".
+NEGATION_WORD = re.compile(r"(?<!\w)(?:not|не|без|емес)(?!\w)|말고|아니고|아니라|빼고")
+NEGATION_AFTER = re.compile(r"^\w{0,4}\s+емес\b|^[은는이가을를의도]?\s*(?:말고|아니고|아니라|빼고)")
+
+
+def negated(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``text[start:end]`` is set aside by a negation next to it."""
+    return bool(NEGATION_BEFORE.search(text[:start]) or NEGATION_AFTER.match(text[end:]))
+
+
+def asked(text: str) -> str:
+    """The part of ``text`` that asks: what follows the last story end (the whole
+    text when the question is its only sentence)."""
+    parts = [part for part in STORY_END.split(text.strip()) if part and part.strip()]
+    return parts[-1] if parts else text

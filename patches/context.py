@@ -51,13 +51,12 @@ from bot import languages
 from bot.concepts import (
     HELD_BACK,
     POINTER,
-    asked,
     repository_facets,
     repository_matcher,
     subject_words,
 )
 from bot.content import current
-from bot.question_shape import yes_no
+from bot.question_shape import asked, yes_no
 from bot.questions import FAQ_INTENT_PREFIX, TOPIC_SLOT
 
 # The parse data key naming whose subject a message was read with: STORY, or the
