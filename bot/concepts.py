@@ -37,6 +37,10 @@ PREFIX = "concept_"
 # student in Bishkek. Why are there so many Koreans here?" asks about Koreans.
 UNCOVERED = "uncovered"
 ASKED_ONLY = frozenset({UNCOVERED})
+# Words that point back to what the conversation was about ("they", "there", "it"):
+# the ``concept_pointer`` lists of data/concepts*.yml (patches/context.py). Short
+# words ("он", "их"), so never looked for inside a run of words typed without spaces.
+POINTER = "pointer"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 WORD = re.compile(r"\w+")
 # Longer than most Russian and Kazakh words ("қазақстандағы" has 13; "қазақстандықтардың",
@@ -86,7 +90,8 @@ class Matcher:
             for name in names
             if (self.patterns[name] is not None and kept(self.patterns[name], spaced))
             or any(_said_in(squashed, entry) for entry in self.hangul[name] if entry in squashed)
-            or any(entry in word for word in long_words for entry in self.squashed[name])
+            or name != POINTER
+            and any(entry in word for word in long_words for entry in self.squashed[name])
         }
 
 
@@ -268,11 +273,6 @@ def misfit(named: dict[str, set[str]], facets: dict[str, str], fit: Iterable[str
         if own is not None and own not in named[name]:
             return f"names {name} {', '.join(sorted(named[name]))}, not {own}"
     return None
-
-
-# Words that point back to what the conversation was about ("they", "there", "it"):
-# the ``concept_pointer`` lists of data/concepts*.yml (patches/context.py).
-POINTER = "pointer"
 
 
 def subject_words(text: str, concepts: Iterable[str], values: Iterable[str] | None = None) -> str:
