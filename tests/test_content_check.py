@@ -152,6 +152,22 @@ def test_a_held_out_line_that_repeats_a_paraphrase_is_named_as_a_leak(tmp_path):
     assert found[0].endswith("a held-out line must be new to the bot")
 
 
+def test_a_paraphrase_repeated_within_its_question_is_named(tmp_path):
+    folder = copy_content(tmp_path)
+    first = paraphrase("faq_south_korea_friends", 3)
+    path = edit(
+        folder,
+        "south_korea_friends",
+        "  held_out: |\n",
+        f"    - {first.upper()}!\n  held_out: |\n",
+    )
+    found = problems(folder)
+    assert found == [
+        f"{path}:{line_of(path, first.upper())}: south_korea_friends: en paraphrase"
+        f" {first.upper() + '!'!r} repeats line {line_of(path, first)}: remove one"
+    ]
+
+
 def test_a_paraphrase_its_own_guard_would_refuse_is_named(tmp_path):
     folder = copy_content(tmp_path)
     path = edit(

@@ -61,6 +61,26 @@ class Text:
     line: Line
 
 
+def repeated(question: QuestionSource) -> list[Problem]:
+    """Paraphrases that repeat an earlier one of the same question and language (up to
+    case, spacing and punctuation): Rasa would train on the same example twice."""
+    found = []
+    for code, localized in question.by_language.items():
+        first: dict[str, int] = {}
+        for line in localized.paraphrases:
+            key = normalise(line.text)
+            if key in first:
+                found.append(
+                    Problem(
+                        question.path,
+                        line.line,
+                        f"{code} paraphrase {line.text!r} repeats line {first[key]}: remove one",
+                    )
+                )
+            first.setdefault(key, line.line)
+    return found
+
+
 def check(folder: Path) -> list[Problem]:
     """Every problem of the content in ``folder`` (texts.yml and questions/)."""
     questions, problems = load_all(folder / "questions")
@@ -74,6 +94,7 @@ def check(folder: Path) -> list[Problem]:
     for question in questions:
         problems += unknown_concepts(question, set(matcher.concepts))
         problems += counts(question)
+        problems += repeated(question)
         problems += refused(question, questions, matcher, facet_matcher, fit)
     problems += duplicates(questions, facet_words(questions))
     problems += indistinguishable(questions)
