@@ -5,7 +5,8 @@ is that answer again (it holds the fact, or says what is known), not a fallback.
 A message counts when it is shaped as a yes/no question (``yes_no``: per language,
 below) and names facts of the answer in the conversation's language: a number it
 gives, or at least two of its words (compared by their first letters, so that
-"deported" meets "deportation" and "Сталина" meets "сталинской"). A question that
+"deported" meets "deportation" and "Сталина" meets "сталинской"; Korean words by their
+first two syllables, as particles attach to them). A question that
 asks something else ("how many...", "who...") is never one. Only messages the bot
 could not otherwise answer get here (actions/fallback.py, actions/follow_up.py).
 """
@@ -24,8 +25,16 @@ STEM = 5
 MIN_WORD = 4
 
 
+# A Korean word is a few syllables with its particles attached ("스탈린의", "불법으로"):
+# its first two syllables stand for it.
+HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]{2,}")
+HANGUL_STEM = 2
+
+
 def stems(text: str) -> set[str]:
-    return {w[:STEM] for w in WORD.findall(text.lower()) if len(w) >= MIN_WORD and not w.isdigit()}
+    lowered = text.lower()
+    found = {w[:STEM] for w in WORD.findall(lowered) if len(w) >= MIN_WORD and not w.isdigit()}
+    return found | {w[:HANGUL_STEM] for w in HANGUL_WORD.findall(lowered)}
 
 
 def numbers(text: str) -> set[str]:

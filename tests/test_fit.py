@@ -242,6 +242,18 @@ def test_an_offered_question_that_does_not_fit_the_follow_up_is_not_given(bot, f
     assert not set(bot.texts(then, sender)) & ANSWERS
 
 
+def test_a_korean_check_names_the_answers_words_by_their_first_syllables(bot):
+    answers = helpers.answers_by_intent("ko")
+    sender = uuid.uuid4().hex
+    assert bot.texts("한국에 카자흐스탄 사람이 얼마나 있나요?", sender)[:1] == [
+        answers["faq_kazakhs_in_korea"]
+    ]
+    # "불법으로 ... 일하는" meets the answer's "불법으로 일하고": the same answer again.
+    assert bot.texts("그 사람들 대부분 불법으로 일하는 거 맞아요?", sender)[:1] == [
+        answers["faq_kazakhs_in_korea"]
+    ]
+
+
 def test_a_statement_asked_back_is_a_check_on_the_answer_it_repeats(bot):
     answers = helpers.answers_by_intent("en")
     sender = uuid.uuid4().hex
