@@ -17,12 +17,14 @@ import re
 
 from bot.concepts import does_not_fit
 from bot.content import LanguageContent
-from bot.question_shape import yes_no
+from bot.question_shape import WORD, yes_no
 
-WORD = re.compile(r"\w+")
 NUMBER = re.compile(r"\d[\d\s.,\u00a0]*\d|\d")
 STEM = 5
 MIN_WORD = 4
+# A check names at least this much of the answer (``facts_named``): a number, or two
+# of its words.
+MIN_FACTS = 2
 
 
 # A Korean word is a few syllables with its particles attached ("스탈린의", "불법으로"):
@@ -48,7 +50,10 @@ def checks_last_answer(content: LanguageContent, topic: str | None, text: str) -
         return None
     if does_not_fit(question.facets, question.excludes, text):
         return None  # "and do Kazakhs in Korea speak it?": another question
-    answer = question.answer
-    if numbers(text) & numbers(answer):
-        return topic
-    return topic if len(stems(text) & stems(answer)) >= 2 else None
+    return topic if facts_named(text, question.answer) >= MIN_FACTS else None
+
+
+def facts_named(text: str, answer: str) -> int:
+    """How much of ``answer`` ``text`` names: its words, and its numbers twice (one
+    number is as good as two words)."""
+    return len(stems(text) & stems(answer)) + 2 * len(numbers(text) & numbers(answer))

@@ -24,12 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actions.checks import numbers, stems
+from actions.checks import MIN_FACTS, facts_named, stems
 from bot.concepts import names_excluded, repository_matcher
 from bot.content import TOPIC, LanguageContent, Question
 from bot.question_shape import WORD, elliptical_words, negated, yes_no
+from bot.questions import RELATION
 
-RELATION = "relation"
 # The entities a message may name: the facet names of the question files.
 FACET_ENTITIES = ("country", "side", "relation", "aspect")
 
@@ -125,11 +125,10 @@ def checks_rather(current: Question, chosen: Question, content: LanguageContent,
     Kyrgyzstan's Koreans)."""
     if not yes_no(text) or names_excluded(current.excludes, text):
         return False
-    relations = {value for q in content.entries if (value := q.facet(RELATION))}
-    if repository_matcher().mentioned(text) & relations - {current.facet(RELATION)}:
+    if repository_matcher().mentioned(text) & relations(content) - {current.facet(RELATION)}:
         return False
     said, other = facts_named(text, current.answer), facts_named(text, chosen.answer)
-    return said >= 2 and said > other
+    return said >= MIN_FACTS and said > other
 
 
 def or_the_last_answer(
@@ -143,14 +142,14 @@ def or_the_last_answer(
     return current.intent if checks_rather(current, chosen, content, text) else intent
 
 
-def facts_named(text: str, answer: str) -> int:
-    return len(stems(text) & stems(answer)) + 2 * len(numbers(text) & numbers(answer))
-
-
 def names_a_relation(content: LanguageContent, text: str) -> bool:
     """Whether ``text`` names a relation of the questions (friend, ally, enemy)."""
-    relations = {value for q in content.entries if (value := q.facet(RELATION))}
-    return bool(repository_matcher().mentioned(text) & relations)
+    return bool(repository_matcher().mentioned(text) & relations(content))
+
+
+def relations(content: LanguageContent) -> set[str]:
+    """The relations the questions are about (friend, ally, enemy)."""
+    return {value for q in content.entries if (value := q.facet(RELATION))}
 
 
 def checks_the_answer(

@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import cached_method
 
 from bot import paths
-from bot.questions import TOPIC, QuestionSource, load_all, questions_folder
+from bot.questions import RELATION, TOPIC, QuestionSource, load_all, questions_folder
 
 # The action that answers every question (actions/faq.py).
 ANSWER_ACTION = "action_answer_faq"
@@ -62,7 +62,7 @@ def guard_settings(questions: list[QuestionSource]) -> dict[str, Any]:
     question's own (its facets but the topic)."""
     return {
         "requires": {q.intent: list(q.requires) for q in questions if q.requires},
-        "relation": {q.intent: r for q in questions if (r := q.facet("relation"))},
+        "relation": {q.intent: r for q in questions if (r := q.facet(RELATION))},
         "excludes": {q.intent: list(q.excludes) for q in questions if q.excludes},
         "facets": {q.intent: {f: v for f, v in q.facets if f != TOPIC} for q in questions},
     }

@@ -38,6 +38,8 @@ MAX_RELATED = 2
 PLACEHOLDER = "TODO"
 # The facet every question has; a follow-up stays within the topic being discussed.
 TOPIC = "topic"
+# The facet of the questions about a country's relations (friend, ally, enemy).
+RELATION = "relation"
 # What a question file may hold, and in each language.
 TOP_KEYS = ("order", "facets", "requires", "excludes", "related", *languages.LANGUAGES)
 TEXT_KEYS = ("title", "answer")

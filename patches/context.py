@@ -57,13 +57,12 @@ from bot.concepts import (
 )
 from bot.content import current
 from bot.question_shape import asked, yes_no
-from bot.questions import FAQ_INTENT_PREFIX, TOPIC_SLOT
+from bot.questions import FAQ_INTENT_PREFIX, RELATION, TOPIC_SLOT
 
 # The parse data key naming whose subject a message was read with: STORY, or the
 # question just answered.
 CONTEXT_SUBJECT = "context_subject"
 STORY = "story"
-RELATION = "relation"
 # A reading with the last answer's subject must be clearly one question: the subject
 # words pull toward the question they came from, so a weak result means the message
 # asks something else.
@@ -92,7 +91,7 @@ def rereading(text: str, topic: str | None, language: str | None) -> Rereading |
     matcher, fit = repository_facets()
     if set(matcher.named(question)) & fit:
         return None
-    content = current().language(language if language in languages.LANGUAGES else None)
+    content = current().language(language)
     story = text[: len(text) - len(question)] if text.endswith(question) else ""
     told = subject_words(story, {c for q in content.entries for c in q.requires})
     if told:
@@ -108,7 +107,7 @@ def names_what_tells_it_apart(text: str, intent: str | None, language: str | Non
     """Whether ``text`` names the country or side that tells ``intent``'s question
     apart from another of its topic: a story about "Korea" does not say which side's
     enemy is asked about, though the question of a bare "Korea" is North Korea's."""
-    content = current().language(language if language in languages.LANGUAGES else None)
+    content = current().language(language)
     question = content.entry(intent)
     if question is None:
         return False
@@ -134,7 +133,7 @@ def answers_from_context(topic: str, intent: str | None, language: str | None, t
     question (a check on the answer: actions/checks.py decides by the facts the
     answer holds) nor for one that names the relation just answered ("and who is
     its enemy?" after an enemy points at the answer's country, not the question's)."""
-    content = current().language(language if language in languages.LANGUAGES else None)
+    content = current().language(language)
     question = content.entry(topic)
     if question is None or (intent != topic and intent not in question.related):
         return False

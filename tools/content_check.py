@@ -41,7 +41,7 @@ from bot.concepts import (
     repository_matcher,
 )
 from bot.content import Content, ContentError
-from bot.questions import TOPIC, Line, Problem, QuestionSource, load_all
+from bot.questions import RELATION, TOPIC, Line, Problem, QuestionSource, load_all
 from tools.similarity import NEAR_DUPLICATE_WORD_JACCARD, near_duplicate, normalise
 
 # From the learning curve of docs/paraphrases.md (`python -m tools.paraphrase_curve`):
@@ -169,7 +169,7 @@ def refused(
     fit: frozenset[str],
 ) -> list[Problem]:
     """Paraphrases that the question's own guard would refuse (components/subject_guard.py)."""
-    relations = {r for q in questions if (r := q.facet("relation"))}
+    relations = {r for q in questions if (r := q.facet(RELATION))}
     facets = {name: value for name, value in question.facets if name != TOPIC}
     found = []
     for code, localized in question.by_language.items():
@@ -177,7 +177,7 @@ def refused(
             why = refusal(
                 matcher.mentioned(line.text),
                 question.requires,
-                question.facet("relation"),
+                question.facet(RELATION),
                 relations,
                 question.excludes,
             ) or misfit(facet_matcher.named(line.text), facets, fit)
