@@ -286,7 +286,8 @@ def subject_words(text: str, concepts: Iterable[str], values: Iterable[str] | No
     named = [(a, b) for a, b, value in matcher.spans(text) if kept is None or value in kept]
 
     def names_a_value(word: str) -> bool:
-        found = set().union(*matcher.named(word).values()) if matcher.named(word) else set()
+        # Korean names, which ``spans`` leaves out (they sit inside their word).
+        found = set().union(*matcher.named(word).values())
         return bool(found) and (kept is None or bool(found & kept))
 
     return " ".join(
